@@ -1,0 +1,131 @@
+"""Typed settings: environment variables with the prefix ASSISTANT_, and an optional YAML file.
+
+The YAML file is named by `ASSISTANT_CONFIG` (or the CLI's `--config`). Precedence, highest first:
+explicit arguments, environment, the YAML file, defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+
+def _data_home() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "assistant"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid")
+
+    # --- locations -------------------------------------------------------------------------
+    model_dir: Path = Field(
+        default_factory=lambda: _data_home() / "models",
+        description="Local model store that `assistant models pull` fills; models load from here only.",
+    )
+    index_dir: Path = Field(
+        default_factory=lambda: _data_home() / "index",
+        description="Folder of the embedded index: the document catalog, Chroma's files and the keyword index.",
+    )
+
+    # --- models ----------------------------------------------------------------------------
+    embed_model: str = Field(
+        default="embeddinggemma-300m",
+        description="Embedding model: a name from `assistant models list`, or a path to a sentence-transformers folder.",
+    )
+    embed_batch_size: int = Field(default=16, ge=1, description="Passages embedded per batch.")
+    embed_max_tokens: int = Field(
+        default=512, ge=32, description="Longest passage input, in model tokens; longer input is truncated."
+    )
+    embed_quantize: bool = Field(
+        default=False, description="Use dynamic int8 quantisation of the embedder's linear layers (faster on CPU)."
+    )
+    llm_backend: Literal["llamacpp", "openai"] = Field(
+        default="llamacpp",
+        description="`llamacpp`: a GGUF file run in-process; `openai`: an OpenAI-compatible server (llama.cpp server, vLLM).",
+    )
+    llm_model: str = Field(
+        default="qwen2.5-coder-1.5b-instruct-q4_k_m",
+        description="For llamacpp: a model name from `assistant models list` or a path to any GGUF file. "
+        "For openai: the model name the server expects.",
+    )
+    llm_base_url: str = Field(
+        default="http://127.0.0.1:8080/v1", description="Base URL of the OpenAI-compatible server (llm_backend=openai)."
+    )
+    llm_api_key: str = Field(default="none", description="API key sent to the OpenAI-compatible server, if it needs one.")
+    llm_context: int = Field(default=4096, ge=512, description="Context size (tokens) the LLM is run with.")
+    llm_threads: int = Field(default=2, ge=1, description="CPU threads for llama.cpp.")
+    llm_max_tokens: int = Field(default=320, ge=16, description="Most tokens the model may generate for one answer.")
+    llm_timeout_s: float = Field(default=120.0, gt=0, description="Timeout of one request to an LLM server.")
+
+    # --- vector store ------------------------------------------------------------------------
+    chroma_mode: Literal["embedded", "http"] = Field(
+        default="embedded", description="`embedded`: Chroma on local disk under index_dir; `http`: a `chroma run` server."
+    )
+    chroma_host: str = Field(default="127.0.0.1", description="Host of the Chroma server (chroma_mode=http).")
+    chroma_port: int = Field(default=8000, description="Port of the Chroma server (chroma_mode=http).")
+    chroma_collection: str = Field(default="passages", description="Chroma collection that holds the passages.")
+
+    # --- ingestion ---------------------------------------------------------------------------
+    max_file_mb: float = Field(default=50.0, gt=0, description="Files larger than this are refused.")
+    chunk_chars: int = Field(default=1200, ge=200, description="Target passage size in characters.")
+    near_duplicate_threshold: float = Field(
+        default=0.8, gt=0, le=1, description="Shingle Jaccard similarity at or above which a document is a near-duplicate."
+    )
+    ocr_language: str = Field(default="vie", description="Tesseract language used for scanned PDFs.")
+
+    # --- retrieval and answers -----------------------------------------------------------------
+    top_k: int = Field(default=10, ge=1, description="Passages retrieved for a question.")
+    rrf_k: int = Field(default=60, ge=1, description="Constant of reciprocal-rank fusion between dense and keyword search.")
+    prompt_passages: int = Field(default=3, ge=1, description="Best passages put into the LLM prompt.")
+    prompt_sentences: int = Field(
+        default=4, ge=1, description="Most relevant sentences kept from each passage put into the prompt."
+    )
+    answer_mode: Literal["generate", "extractive"] = Field(
+        default="generate",
+        description="`generate`: quote-first constrained generation with verification; `extractive`: no LLM, "
+        "the best verified sentences with citations.",
+    )
+    min_evidence_coverage: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Share of the question's key terms the best evidence must contain, or the assistant refuses.",
+    )
+    prompts_dir: Path = Field(
+        default=Path(__file__).resolve().parent.parent / "prompts",
+        description="Folder of the versioned prompt templates.",
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config = os.environ.get("ASSISTANT_CONFIG")
+        if config:
+            if not Path(config).is_file():
+                raise FileNotFoundError(f"config file not found: {config}")
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=config))
+        return tuple(sources)
+
+
+def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
+    """Settings from the environment, an optional YAML file and explicit overrides."""
+    if config is not None:
+        os.environ["ASSISTANT_CONFIG"] = str(config)
+    return Settings(**overrides)

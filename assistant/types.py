@@ -1,0 +1,167 @@
+"""Small dataclasses that pass between pipeline stages.
+
+No library type crosses a module boundary: adapters (unstructured, chromadb,
+sentence-transformers, llama-cpp-python, bm25s) convert to and from these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Iterator, Literal, Protocol, Sequence
+
+ACCESS_LEVELS: tuple[str, ...] = ("công khai", "nội bộ", "mật", "tối mật")
+
+
+class IngestError(Exception):
+    """A file could not be ingested. The message names the reason; callers add the file."""
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """Text extracted from one file (stage `load`).
+
+    `text` is the original text for display and quotes. For .md and .txt it is the
+    file's own text; for .docx, .html and .pdf it is the extracted text rendered as
+    light Markdown (headings as `#`, tables as `|` rows), which is the reference that
+    chunk offsets and quote offsets point into.
+    """
+
+    path: Path
+    text: str
+    fmt: str  # "md" | "txt" | "docx" | "pdf" | "html"
+    ocr: bool = False
+
+
+@dataclass(frozen=True)
+class DocMeta:
+    """Metadata of one document (stage `docmeta`)."""
+
+    doc_id: str  # canonical reference number such as "57-NQ/TW", or "file:<stem>"
+    doc_type: str | None = None  # NQ, KL, CT, QĐ, KH, HD, BC, CV, NĐ, TT, ...
+    number: str | None = None  # "57", "03", "3260"
+    issuer: str | None = None  # issuer code from the number, e.g. "TW", "CP", "ĐĐQH15"
+    issuer_name: str | None = None  # e.g. "Ban Chấp hành Trung ương"
+    issued: date | None = None
+    title: str | None = None
+    access_level: str = "công khai"
+    parent: str | None = None  # for appendices: the doc_id they belong to
+    source_name: str = ""  # file name, for `label:<file name>` matching
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A structure-aware passage (stage `chunk`).
+
+    `text` is what is indexed and shown. `start`/`end` are character offsets of the
+    passage's span in `SourceText.text`. For table chunks `text` is the header row(s)
+    followed by the rows, so it may not equal `source[start:end]` exactly.
+    """
+
+    doc_id: str
+    ordinal: int
+    text: str
+    breadcrumb: tuple[str, ...]
+    start: int
+    end: int
+
+    @property
+    def chunk_id(self) -> str:
+        return f"{self.doc_id}#{self.ordinal}"
+
+    @property
+    def breadcrumb_text(self) -> str:
+        return " › ".join(self.breadcrumb)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its scores (stages `retrieve`, `rerank`)."""
+
+    chunk: Chunk
+    meta: DocMeta
+    score: float
+    dense_score: float | None = None
+    keyword_score: float | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A quote the answer rests on, verified against its passage (stage `cite`)."""
+
+    n: int  # 1-based passage number as shown in the prompt and to the user
+    doc_id: str
+    breadcrumb: str
+    quote: str  # the original words from the source
+    verified: bool
+    chunk_id: str
+    start: int | None = None  # offsets of the quote in the document's source text
+    end: int | None = None
+
+
+AnswerMode = Literal["generated", "extractive", "refused"]
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    mode: AnswerMode
+    citations: list[Citation] = field(default_factory=list)
+    passages: list[Hit] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def refused(self) -> bool:
+        return self.mode == "refused"
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """What happened to one file during ingestion."""
+
+    path: Path
+    status: Literal["added", "replaced", "unchanged", "duplicate", "failed"]
+    doc_id: str | None = None
+    chunks: int = 0
+    message: str = ""
+
+
+class Embedder(Protocol):
+    """Turns text into vectors. Implemented by the sentence-transformers adapter and test fakes."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]: ...
+
+    def embed_query(self, text: str) -> list[float]: ...
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class Generator(Protocol):
+    """An LLM backend (llama.cpp in-process, or an OpenAI-compatible server)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def context_size(self) -> int: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+    def stream(
+        self, messages: Sequence[ChatMessage], *, json_schema: dict[str, object] | None = None
+    ) -> Iterator[str]:
+        """Yield text pieces. With `json_schema`, output is constrained to that schema."""
+        ...
