@@ -91,8 +91,9 @@ def match_key_with_map(text: str) -> tuple[str, list[int]]:
         if c == "\\" and k + 1 < m and _MD_ESCAPE.match(composed, k):
             k += 1
             c = composed[k]
-            out.append(c)
-            out_off.append(offsets[k])
+            if c not in _NOISE_CHARS:  # an escaped noise character is noise too: "\|" like "|"
+                out.append(c)
+                out_off.append(offsets[k])
             k += 1
             continue
         if c in _NOISE_CHARS:

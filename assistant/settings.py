@@ -61,7 +61,9 @@ class Settings(BaseSettings):
     llm_base_url: str = Field(
         default="http://127.0.0.1:8080/v1", description="Base URL of the OpenAI-compatible server (llm_backend=openai)."
     )
-    llm_api_key: str = Field(default="none", description="API key sent to the OpenAI-compatible server, if it needs one.")
+    llm_api_key: str = Field(
+        default="none", description="API key sent to the OpenAI-compatible server, if it needs one."
+    )
     llm_context: int = Field(default=4096, ge=512, description="Context size (tokens) the LLM is run with.")
     llm_threads: int = Field(default=2, ge=1, description="CPU threads for llama.cpp.")
     llm_max_tokens: int = Field(default=320, ge=16, description="Most tokens the model may generate for one answer.")
@@ -69,7 +71,8 @@ class Settings(BaseSettings):
 
     # --- vector store ------------------------------------------------------------------------
     chroma_mode: Literal["embedded", "http"] = Field(
-        default="embedded", description="`embedded`: Chroma on local disk under index_dir; `http`: a `chroma run` server."
+        default="embedded",
+        description="`embedded`: Chroma on local disk under index_dir; `http`: a `chroma run` server.",
     )
     chroma_host: str = Field(default="127.0.0.1", description="Host of the Chroma server (chroma_mode=http).")
     chroma_port: int = Field(default=8000, description="Port of the Chroma server (chroma_mode=http).")
@@ -79,13 +82,18 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(default=50.0, gt=0, description="Files larger than this are refused.")
     chunk_chars: int = Field(default=1200, ge=200, description="Target passage size in characters.")
     near_duplicate_threshold: float = Field(
-        default=0.8, gt=0, le=1, description="Shingle Jaccard similarity at or above which a document is a near-duplicate."
+        default=0.8,
+        gt=0,
+        le=1,
+        description="Shingle Jaccard similarity at or above which a document is a near-duplicate.",
     )
     ocr_language: str = Field(default="vie", description="Tesseract language used for scanned PDFs.")
 
     # --- retrieval and answers -----------------------------------------------------------------
     top_k: int = Field(default=10, ge=1, description="Passages retrieved for a question.")
-    rrf_k: int = Field(default=60, ge=1, description="Constant of reciprocal-rank fusion between dense and keyword search.")
+    rrf_k: int = Field(
+        default=60, ge=1, description="Constant of reciprocal-rank fusion between dense and keyword search."
+    )
     prompt_passages: int = Field(default=3, ge=1, description="Best passages put into the LLM prompt.")
     prompt_sentences: int = Field(
         default=4, ge=1, description="Most relevant sentences kept from each passage put into the prompt."

@@ -6,10 +6,11 @@ sentence-transformers, llama-cpp-python, bm25s) convert to and from these.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Iterator, Literal, Protocol, Sequence
+from typing import Literal, Protocol
 
 ACCESS_LEVELS: tuple[str, ...] = ("công khai", "nội bộ", "mật", "tối mật")
 
@@ -48,6 +49,7 @@ class DocMeta:
     access_level: str = "công khai"
     parent: str | None = None  # for appendices: the doc_id they belong to
     source_name: str = ""  # file name, for `label:<file name>` matching
+    key: str = ""  # unique key in the index (doc_id, made unique when two files share a number)
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ class Chunk:
     followed by the rows, so it may not equal `source[start:end]` exactly.
     """
 
-    doc_id: str
+    doc_id: str  # the document's unique index key (DocMeta.key; equals DocMeta.doc_id in the usual case)
     ordinal: int
     text: str
     breadcrumb: tuple[str, ...]
@@ -160,8 +162,6 @@ class Generator(Protocol):
 
     def count_tokens(self, text: str) -> int: ...
 
-    def stream(
-        self, messages: Sequence[ChatMessage], *, json_schema: dict[str, object] | None = None
-    ) -> Iterator[str]:
+    def stream(self, messages: Sequence[ChatMessage], *, json_schema: dict[str, object] | None = None) -> Iterator[str]:
         """Yield text pieces. With `json_schema`, output is constrained to that schema."""
         ...

@@ -1,0 +1,181 @@
+"""Answering: retrieval, evidence check, quote-first generation, verification, fallback.
+
+Whether a question is answerable is decided from the evidence (coverage of the question's key
+terms by the best passages), never from the model's word. Generated claims are kept only when
+their quotes verify; otherwise the answer falls back to the best verified sentences
+(extractive mode), or to a refusal when the evidence is too thin.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from assistant.catalog import Catalog
+from assistant.cite import Claim, parse_claims, verify
+from assistant.prompt import ANSWER_SCHEMA, Templates, build_messages, select_passages
+from assistant.rerank import coverage, key_terms, rank_sentences, rerank
+from assistant.retrieve import Filters, Retrieval, Retriever
+from assistant.types import Answer, Generator, Hit
+
+REFUSAL = "Không tìm thấy căn cứ trong các tài liệu đã nạp."
+_FOLLOW_UP = re.compile(r"^(còn|thế còn|vậy|thế|vậy còn|và)\b|(thì sao|ra sao|thế nào)\s*\??\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One step of a streamed answer: passages first, then text pieces, then the final answer."""
+
+    kind: str  # "passages" | "token" | "answer"
+    hits: list[Hit] = field(default_factory=list)
+    text: str = ""
+    answer: Answer | None = None
+
+
+@dataclass
+class Turn:
+    question: str
+    answer: Answer
+
+
+def resolve_follow_up(question: str, history: list[Turn]) -> str:
+    """A follow-up ("còn tầm nhìn đến năm 2045 thì sao?") is searched together with the previous question."""
+    if not history:
+        return question
+    q = question.strip()
+    if _FOLLOW_UP.search(q) or len(q.split()) <= 6:
+        return f"{history[-1].question} {q}"
+    return question
+
+
+class Answerer:
+    def __init__(
+        self,
+        retriever: Retriever,
+        catalog: Catalog,
+        generator: Generator | None,
+        templates: Templates,
+        *,
+        top_k: int = 10,
+        prompt_passages: int = 3,
+        prompt_sentences: int = 4,
+        min_coverage: float = 0.5,
+        mode: str = "generate",
+        answer_tokens: int = 320,
+    ) -> None:
+        self.retriever = retriever
+        self._catalog = catalog
+        self._gen = generator
+        self._tpl = templates
+        self._k = top_k
+        self._np = prompt_passages
+        self._ns = prompt_sentences
+        self._min_cov = min_coverage
+        self._mode = mode
+        self._answer_tokens = answer_tokens
+
+    def ask(self, question: str, filters: Filters | None = None, history: list[Turn] | None = None) -> Answer:
+        final = None
+        for ev in self.stream(question, filters, history):
+            if ev.kind == "answer":
+                final = ev.answer
+        assert final is not None
+        return final
+
+    def retrieve(self, question: str, filters: Filters | None = None) -> tuple[list[Hit], Retrieval]:
+        """Retrieval and reranking only: the passages an answer would rest on."""
+        ret = self.retriever.search(question, k=self._k, filters=filters)
+        t0 = time.perf_counter()
+        hits = rerank(question, ret.hits, pinned=frozenset(ret.named))
+        ret.timings["rerank"] = time.perf_counter() - t0
+        return hits, ret
+
+    def stream(self, question: str, filters: Filters | None = None, history: list[Turn] | None = None) -> Iterator[Event]:
+        t0 = time.perf_counter()
+        search_q = resolve_follow_up(question, history or [])
+        hits, ret = self.retrieve(search_q, filters)
+        timings = dict(ret.timings)
+        timings["passages_shown"] = time.perf_counter() - t0
+        yield Event("passages", hits=hits)
+
+        notes = [f"Văn bản {m} không có trong kho tài liệu đã nạp." for m in ret.missing]
+        terms = key_terms(search_q)
+        best_cov = max((coverage(terms, h.chunk.breadcrumb_text + " " + h.chunk.text) for h in hits[: self._np]), default=0.0)
+        timings["evidence_coverage"] = best_cov
+
+        def done(ans: Answer) -> Event:
+            ans.timings.update(timings)
+            ans.timings["total"] = time.perf_counter() - t0
+            ans.notes = notes + ans.notes
+            return Event("answer", answer=ans)
+
+        if not hits or (ret.missing and not ret.named) or best_cov < self._min_cov:
+            yield done(Answer(question, REFUSAL, "refused", passages=hits))
+            return
+        if self._mode == "extractive" or self._gen is None:
+            yield done(self._extractive(question, search_q, hits))
+            return
+
+        items = select_passages(search_q, hits, passages=self._np, sentences=self._ns)
+        budget = self._gen.context_size - self._answer_tokens - 64
+        messages, items = build_messages(self._tpl, question, items, count_tokens=self._gen.count_tokens, budget=budget)
+        t1 = time.perf_counter()
+        pieces: list[str] = []
+        try:
+            for piece in self._gen.stream(messages, json_schema=ANSWER_SCHEMA):
+                pieces.append(piece)
+                yield Event("token", text=piece)
+        except RuntimeError as exc:
+            notes.append(f"Mô hình lỗi ({exc}); chuyển sang chế độ trích xuất.")
+        timings["generate"] = time.perf_counter() - t1
+        timings.update({f"llm_{k}": v for k, v in getattr(self._gen, "stats", {}).items()})
+        prompt_hits = [p.hit for p in items]
+        try:
+            _found, claims = parse_claims("".join(pieces))
+        except ValueError as exc:
+            ans = self._extractive(question, search_q, hits)
+            ans.notes.append(f"Đầu ra của mô hình không đọc được ({exc}); dùng câu trích nguyên văn.")
+            yield done(ans)
+            return
+        answer = self._compose(question, claims, prompt_hits, hits)
+        if answer is None:
+            answer = self._extractive(question, search_q, hits)
+            answer.notes.append("Không trích dẫn nào của mô hình được kiểm chứng; dùng câu trích nguyên văn.")
+        yield done(answer)
+
+    def _doc_texts(self, hits: list[Hit]) -> dict[str, str]:
+        return {h.chunk.doc_id: self._catalog.document_text(h.chunk.doc_id) for h in hits}
+
+    def _compose(self, question: str, claims: list[Claim], prompt_hits: list[Hit], hits: list[Hit]) -> Answer | None:
+        verdicts = verify(claims, prompt_hits, self._doc_texts(prompt_hits), question)
+        kept = [v for v in verdicts if v.citation is not None]
+        dropped = [v for v in verdicts if v.citation is None]
+        if not kept:
+            return None
+        lines = []
+        citations = []
+        for v in kept:
+            assert v.citation is not None
+            text = v.claim.answer.strip() or v.citation.quote
+            lines.append(f"{text} [{v.citation.n}]")
+            if all(c.n != v.citation.n or c.quote != v.citation.quote for c in citations):
+                citations.append(v.citation)
+        notes = [f"Đã loại một ý không kiểm chứng được: {v.reason}." for v in dropped]
+        return Answer(question, "\n".join(lines), "generated", citations=citations, passages=hits, notes=notes)
+
+    def _extractive(self, question: str, search_q: str, hits: list[Hit]) -> Answer:
+        """The best sentences of the best passages, quoted verbatim with citations."""
+        pool = hits[: self._np]
+        ranked = [s for s in rank_sentences(search_q, pool) if s.score >= self._min_cov]
+        chosen = ranked[:2]
+        if not chosen:
+            return Answer(question, REFUSAL, "refused", passages=hits)
+        claims = [Claim(s.hit_index + 1, s.sentence, "") for s in chosen]
+        verdicts = verify(claims, pool, self._doc_texts(pool))
+        citations = [v.citation for v in verdicts if v.citation is not None]
+        if not citations:
+            return Answer(question, REFUSAL, "refused", passages=hits)
+        text = "\n".join(f"Theo {c.doc_id}: “{c.quote}” [{c.n}]" for c in citations)
+        return Answer(question, text, "extractive", citations=citations, passages=hits)

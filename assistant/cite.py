@@ -1,0 +1,107 @@
+"""Citation stage: parse the model's claims and verify every quote mechanically.
+
+A quote is verified when it occurs in the cited passage up to whitespace, Unicode form, tone-mark
+convention and Markdown noise (see `normalize.match_key`). A claim whose quote fails, or whose
+answer holds a number that its quote does not, is dropped: it is never silently kept.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from assistant.normalize import find_span, match_key
+from assistant.types import Citation, Hit
+
+_NUM = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+@dataclass(frozen=True)
+class Claim:
+    passage: int
+    quote: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    claim: Claim
+    citation: Citation | None  # None when the claim failed verification
+    reason: str  # "ok", or why it was dropped
+
+
+def parse_claims(raw: str) -> tuple[bool, list[Claim]]:
+    """Parse the model's JSON. Raises ValueError when it is not the expected shape."""
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"model output is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("claims"), list):
+        raise ValueError("model output lacks a 'claims' list")
+    claims = []
+    for c in data["claims"]:
+        if not isinstance(c, dict):
+            raise ValueError("a claim is not an object")
+        try:
+            claims.append(Claim(int(c["passage"]), str(c["quote"]), str(c.get("answer", ""))))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"malformed claim: {c!r}") from exc
+    return bool(data.get("found", bool(claims))), claims
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers written in a text, in one canonical form ("1.000" and "1000" differ on purpose: no guessing)."""
+    return {n.replace(",", ".").rstrip(".") for n in _NUM.findall(text)}
+
+
+def locate(hit: Hit, quote: str, doc_text: str) -> tuple[int, int] | None:
+    """Offsets of `quote` in the document's source text, searching the passage's span first."""
+    lo, hi = max(0, hit.chunk.start - 50), min(len(doc_text), hit.chunk.end + 50)
+    span = find_span(doc_text[lo:hi], quote)
+    if span:
+        return lo + span[0], lo + span[1]
+    return find_span(doc_text, quote)
+
+
+def quote_in_passage(quote: str, hit: Hit) -> bool:
+    key = match_key(quote)
+    return len(key.split()) >= 3 and key in match_key(hit.chunk.text)
+
+
+def verify(claims: list[Claim], hits: list[Hit], doc_texts: dict[str, str], question: str = "") -> list[Verdict]:
+    """Check each claim against the passage it cites (1-based into `hits`)."""
+    out: list[Verdict] = []
+    allowed_numbers = numbers(question)
+    for claim in claims:
+        if not 1 <= claim.passage <= len(hits):
+            out.append(Verdict(claim, None, f"passage [{claim.passage}] does not exist"))
+            continue
+        hit = hits[claim.passage - 1]
+        if not quote_in_passage(claim.quote, hit):
+            out.append(Verdict(claim, None, f"quote not found in passage [{claim.passage}]"))
+            continue
+        invented = numbers(claim.answer) - numbers(claim.quote) - allowed_numbers
+        if invented:
+            out.append(Verdict(claim, None, f"number(s) {', '.join(sorted(invented))} not in the quote"))
+            continue
+        doc_text = doc_texts.get(hit.chunk.doc_id, "")
+        span = locate(hit, claim.quote, doc_text) if doc_text else None
+        original = doc_text[span[0] : span[1]] if span else claim.quote
+        out.append(
+            Verdict(
+                claim,
+                Citation(
+                    n=claim.passage,
+                    doc_id=hit.meta.doc_id,
+                    breadcrumb=hit.chunk.breadcrumb_text,
+                    quote=original,
+                    verified=True,
+                    chunk_id=hit.chunk.chunk_id,
+                    start=span[0] if span else None,
+                    end=span[1] if span else None,
+                ),
+                "ok",
+            )
+        )
+    return out

@@ -1,0 +1,165 @@
+"""`assistant eval run`: index the corpora (cached), run every item, write records, summary and report."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from assistant.evaluation.items import DraftItem, QuestionItem, load_items
+from assistant.evaluation.metrics import summarize
+from assistant.evaluation.report import format_table, write_report
+from assistant.ingest import PIPELINE_VERSION
+from assistant.pipeline import Pipeline
+from assistant.settings import Settings
+from assistant.types import Answer, Embedder, FileReport, Generator, Hit
+
+Progress = Callable[[str, int, int], None]
+
+# Settings that change what the index holds; the index cache key covers them.
+INDEX_SETTINGS = ("embed_model", "embed_max_tokens", "embed_quantize", "chunk_chars", "near_duplicate_threshold")
+
+
+def corpus_key(corpora: Sequence[Path], settings: Settings, embedder_name: str) -> str:
+    h = hashlib.sha256(f"v{PIPELINE_VERSION}|{embedder_name}".encode())
+    for name in INDEX_SETTINGS:
+        h.update(f"|{name}={getattr(settings, name)}".encode())
+    for root in sorted(Path(c).resolve() for c in corpora):
+        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        for f in files:
+            h.update(str(f.relative_to(root.parent)).encode())
+            h.update(hashlib.sha256(f.read_bytes()).digest())
+    return h.hexdigest()[:20]
+
+
+def hit_record(rank: int, hit: Hit) -> dict[str, Any]:
+    return {
+        "rank": rank,
+        "chunk_id": hit.chunk.chunk_id,
+        "doc_id": hit.meta.doc_id,
+        "source_name": hit.meta.source_name,
+        "ordinal": hit.chunk.ordinal,
+        "breadcrumb": hit.chunk.breadcrumb_text,
+        "score": round(hit.score, 6),
+        "text": hit.chunk.text,
+    }
+
+
+def answer_record(answer: Answer) -> dict[str, Any]:
+    return {
+        "text": answer.text,
+        "mode": answer.mode,
+        "refused": answer.refused,
+        "citations": [asdict(c) for c in answer.citations],
+        "notes": answer.notes,
+    }
+
+
+def question_record(item: QuestionItem, hits: list[Hit], answer: Answer | None, timings: dict[str, float]) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "type": "question",
+        "kind": item.kind,
+        "question": item.question,
+        "answerable": item.answerable,
+        "expected_docs": list(item.expected_docs),
+        "expected_quotes": list(item.expected_quotes),
+        "reference_answer": item.reference_answer,
+        "retrieved": [hit_record(i, h) for i, h in enumerate(hits[:10], 1)],
+        "answer": answer_record(answer) if answer else None,
+        "timings": timings,
+        "error": None,
+    }
+
+
+def draft_record(item: DraftItem) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "type": "draft",
+        "statement": item.statement,
+        "against": list(item.against),
+        "expected_verdict": item.verdict,
+        "evidence_quotes": list(item.evidence_quotes),
+        "predicted": None,  # the draft consistency checker does not exist yet: reported as not run
+        "timings": {},
+    }
+
+
+def prepare_index(
+    corpora: Sequence[Path], settings: Settings, cache_root: Path, *, embedder: Embedder | None = None,
+    generator: Generator | None = None, progress: Progress | None = None,
+) -> tuple[Pipeline, list[FileReport], bool]:  # fmt: skip
+    """A pipeline over an index of `corpora`, reused from the cache when corpus and settings are unchanged."""
+    probe = embedder.name if embedder else settings.embed_model
+    key = corpus_key(corpora, settings, probe)
+    index_dir = cache_root / key
+    done_marker = index_dir / "COMPLETE"
+    run_settings = settings.model_copy(update={"index_dir": index_dir})
+    pipe = Pipeline(run_settings, embedder=embedder, generator=generator)
+    if done_marker.exists():
+        return pipe, [], True
+    reports = pipe.ingest(list(corpora), progress)
+    if not any(r.status == "failed" for r in reports):
+        done_marker.write_text(json.dumps({"corpora": [str(c) for c in corpora]}, ensure_ascii=False), "utf-8")
+    return pipe, reports, False
+
+
+def run_eval(
+    set_path: Path,
+    corpora: Sequence[Path],
+    settings: Settings,
+    out_dir: Path,
+    *,
+    retrieval_only: bool = False,
+    cache_root: Path | None = None,
+    embedder: Embedder | None = None,
+    generator: Generator | None = None,
+    progress: Progress | None = None,
+    limit: int | None = None,
+) -> dict[str, Any]:
+    questions, drafts = load_items(set_path)
+    if limit is not None:
+        questions = questions[:limit]
+    cache_root = cache_root or settings.index_dir.parent / "eval-indexes"
+    pipe, reports, cached = prepare_index(
+        corpora, settings, cache_root, embedder=embedder, generator=generator, progress=progress
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    records: list[dict[str, Any]] = []
+    answerer = pipe.answerer
+    for i, item in enumerate(questions):
+        if progress:
+            progress(item.id, i, len(questions))
+        t0 = time.perf_counter()
+        if retrieval_only:
+            hits, ret = answerer.retrieve(item.question)
+            timings = dict(ret.timings)
+            timings["total"] = time.perf_counter() - t0
+            records.append(question_record(item, hits, None, timings))
+        else:
+            ans = answerer.ask(item.question)
+            records.append(question_record(item, ans.passages, ans, dict(ans.timings)))
+    records += [draft_record(d) for d in drafts]
+    if progress:
+        progress("", len(questions), len(questions))
+    with (out_dir / "items.jsonl").open("w", encoding="utf-8") as f:
+        for r in records:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    summary = summarize(records)
+    config = {
+        "set": str(set_path),
+        "corpora": [str(c) for c in corpora],
+        "retrieval_only": retrieval_only,
+        "index_cached": cached,
+        "ingest_failed": [f"{r.path}: {r.message}" for r in reports if r.status == "failed"],
+        "settings": json.loads(settings.model_dump_json()),
+    }
+    summary["config"] = config
+    (out_dir / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), "utf-8")
+    write_report(out_dir, summary, records, title=f"Đánh giá: {set_path.name}", config=config)
+    summary["table"] = format_table(summary)
+    return summary

@@ -1,0 +1,117 @@
+"""Keyword index stage: BM25 over Vietnamese tokens, through bm25s (the only module importing it).
+
+Tokens are syllables of the normalised, lower-cased text plus syllable bigrams (a cheap stand-in
+for word segmentation: "khoa_học", "chuyển_đổi"), and document numbers ("57-nq/tw",
+"124/2020/nđ-cp") and article references ("điều_5") kept as single tokens.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from assistant.normalize import fold
+
+_DOCNUM = re.compile(r"\d+(?:/\d{4})?(?:-|/)[a-zđ]+(?:[-/][a-zđ0-9]+)*")
+_ARTICLE = re.compile(r"\b(điều|khoản|chương|mục|điểm)\s+(\d+[a-zđ]?|[ivxlc]+)\b")
+_WORD = re.compile(r"[0-9a-zà-ỹđ]+(?:[.,][0-9]+)*%?")
+
+
+def tokenize(text: str, *, bigrams: bool = True) -> list[str]:
+    t = fold(text)
+    special: list[str] = [m.group(0) for m in _DOCNUM.finditer(t)]
+    special += [f"{m.group(1)}_{m.group(2)}" for m in _ARTICLE.finditer(t)]
+    words = _WORD.findall(_DOCNUM.sub(" ", t))
+    out = special + words
+    if bigrams:
+        out += [f"{a}_{b}" for a, b in itertools.pairwise(words)]
+    return out
+
+
+class KeywordIndex:
+    """BM25 over a list of (chunk_id, text), persisted in a folder and tagged with a generation."""
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        self._ids: list[str] = []
+        self._bm25: object | None = None
+        self.generation: int = -1
+
+    def build(self, items: Sequence[tuple[str, str]], generation: int) -> None:
+        import bm25s
+
+        self._ids = [cid for cid, _ in items]
+        corpus_tokens = [tokenize(text) or ["∅"] for _, text in items]
+        model = bm25s.BM25()
+        if corpus_tokens:
+            model.index(corpus_tokens, show_progress=False)
+        self._bm25 = model
+        self.generation = generation
+        self._save()
+
+    def _save(self) -> None:
+        if self._bm25 is None:
+            return
+        tmp = self._folder.with_name(self._folder.name + ".tmp")
+        tmp.mkdir(parents=True, exist_ok=True)
+        if self._ids:
+            self._bm25.save(str(tmp), show_progress=False)  # type: ignore[attr-defined]
+        (tmp / "ids.json").write_text(json.dumps({"generation": self.generation, "ids": self._ids}), "utf-8")
+        if self._folder.exists():
+            old = self._folder.with_name(self._folder.name + ".old")
+            if old.exists():
+                _rmtree(old)
+            self._folder.rename(old)
+            tmp.rename(self._folder)
+            _rmtree(old)
+        else:
+            tmp.rename(self._folder)
+
+    def load(self) -> bool:
+        """Load from disk; False when there is nothing (or nothing readable) there."""
+        meta = self._folder / "ids.json"
+        if not meta.exists():
+            return False
+        import bm25s
+
+        try:
+            data = json.loads(meta.read_text("utf-8"))
+            self._ids = list(data["ids"])
+            self.generation = int(data["generation"])
+            self._bm25 = bm25s.BM25.load(str(self._folder), show_progress=False) if self._ids else bm25s.BM25()
+        except (OSError, ValueError, KeyError):
+            return False
+        return True
+
+    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        if not self._ids or self._bm25 is None:
+            return []
+        q = [t for t in tokenize(query)]
+        if not q:
+            return []
+        mask = None
+        if allowed is not None:
+            mask = np.array([1.0 if cid in allowed else 0.0 for cid in self._ids], dtype=np.float32)
+            if not mask.any():
+                return []
+        k = min(k, len(self._ids))
+        docs, scores = self._bm25.retrieve(  # type: ignore[attr-defined]
+            [q], k=k, show_progress=False, weight_mask=mask, n_threads=1
+        )
+        out = []
+        for idx, score in zip(docs[0], scores[0], strict=False):
+            if float(score) <= 0:
+                continue
+            out.append((self._ids[int(idx)], float(score)))
+        return out
+
+
+def _rmtree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,122 @@
+"""Wiring: build the pipeline from settings. The CLI and the API are thin shells over this.
+
+Heavy parts (the embedding model, the LLM) are built on first use, so commands that need
+neither (listing documents, doctor) stay fast. Tests pass their own embedder and generator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+
+from assistant import models
+from assistant.answer import Answerer
+from assistant.catalog import Catalog
+from assistant.ingest import Indexer, Progress
+from assistant.keyword import KeywordIndex
+from assistant.prompt import Templates
+from assistant.retrieve import Retriever
+from assistant.settings import Settings
+from assistant.store import ChromaStore
+from assistant.types import Answer, Embedder, FileReport, Generator
+
+
+def build_embedder(settings: Settings) -> Embedder:
+    from assistant.embed import SentenceTransformerEmbedder
+
+    path = models.resolve(settings.model_dir, settings.embed_model)
+    return SentenceTransformerEmbedder(
+        path,
+        settings.embed_model,
+        batch_size=settings.embed_batch_size,
+        max_tokens=settings.embed_max_tokens,
+        quantize=settings.embed_quantize,
+        threads=settings.llm_threads,
+    )
+
+
+def build_generator(settings: Settings) -> Generator:
+    if settings.llm_backend == "openai":
+        from assistant.llm.openai_http import OpenAIServerGenerator
+
+        return OpenAIServerGenerator(
+            settings.llm_base_url,
+            settings.llm_model,
+            api_key=settings.llm_api_key,
+            max_tokens=settings.llm_max_tokens,
+            timeout_s=settings.llm_timeout_s,
+            context_size=settings.llm_context,
+        )
+    from assistant.llm.llamacpp import LlamaCppGenerator
+
+    path = models.resolve(settings.model_dir, settings.llm_model)
+    return LlamaCppGenerator(path, n_ctx=settings.llm_context, n_threads=settings.llm_threads, max_tokens=settings.llm_max_tokens)
+
+
+class Pipeline:
+    """Everything the commands need, built lazily from settings."""
+
+    def __init__(self, settings: Settings, *, embedder: Embedder | None = None, generator: Generator | None = None) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self._generator = generator
+        settings.index_dir.mkdir(parents=True, exist_ok=True)
+        self.catalog = Catalog(settings.index_dir / "catalog.sqlite")
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return self._embedder or build_embedder(self.settings)
+
+    @cached_property
+    def generator(self) -> Generator | None:
+        if self.settings.answer_mode == "extractive":
+            return self._generator
+        return self._generator or build_generator(self.settings)
+
+    @cached_property
+    def store(self) -> ChromaStore:
+        s = self.settings
+        return ChromaStore(
+            mode=s.chroma_mode, path=s.index_dir / "chroma", host=s.chroma_host, port=s.chroma_port,
+            collection=s.chroma_collection,
+        )  # fmt: skip
+
+    @cached_property
+    def keyword(self) -> KeywordIndex:
+        return KeywordIndex(self.settings.index_dir / "keyword")
+
+    @cached_property
+    def indexer(self) -> Indexer:
+        s = self.settings
+        return Indexer(
+            catalog=self.catalog, store=self.store, keyword=self.keyword, embedder=self.embedder,
+            max_bytes=int(s.max_file_mb * 1_000_000), chunk_chars=s.chunk_chars,
+            near_duplicate=s.near_duplicate_threshold, ocr_language=s.ocr_language,
+        )  # fmt: skip
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        self.indexer.check_embedder(write=False)
+        return Retriever(
+            self.catalog, self.store, self.keyword, self.embedder, rrf_k=self.settings.rrf_k,
+            refresh_keyword=self.indexer.refresh_keyword,
+        )  # fmt: skip
+
+    @cached_property
+    def answerer(self) -> Answerer:
+        s = self.settings
+        return Answerer(
+            self.retriever, self.catalog, self.generator, Templates.load(s.prompts_dir),
+            top_k=s.top_k, prompt_passages=s.prompt_passages, prompt_sentences=s.prompt_sentences,
+            min_coverage=s.min_evidence_coverage, mode=s.answer_mode, answer_tokens=s.llm_max_tokens,
+        )  # fmt: skip
+
+    def ingest(self, paths: Sequence[Path], progress: Progress | None = None) -> list[FileReport]:
+        return self.indexer.ingest(paths, progress)
+
+    def ask(self, question: str) -> Answer:
+        return self.answerer.ask(question)
+
+    def close(self) -> None:
+        self.catalog.close()

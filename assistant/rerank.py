@@ -1,0 +1,94 @@
+"""Rerank stage: order passages, and sentences inside them, by how well they cover the question.
+
+No cross-encoder can be had offline (see MODELS.md), so this stage is lexical: the question's
+key terms (content syllables, numbers, document numbers) are matched against passages and
+sentences. The same measure decides whether the evidence is strong enough to answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from assistant.keyword import tokenize
+from assistant.types import Hit
+
+_STOP = """là và của các những có được cho với trong về theo đến từ này đó nào gì bao nhiêu thế sao không thì
+ra ai đâu ở tại một nhiều đã sẽ đang để do bởi mà hay hoặc cũng còn vẫn rằng nêu hãy biết như khi
+gồm việc vấn đề nội dung quy định văn bản đặt phải cần nhằm số năm tháng ngày"""
+STOPWORDS = frozenset(_STOP.split())
+
+_SENT_SPLIT = re.compile(r"(?<=[.;:!?…])\s+(?=[\"“(\[]?[A-ZÀ-ỸĐ0-9-])|\n+")
+
+
+def key_terms(question: str) -> set[str]:
+    """Content terms of a question: syllables that are not stop words, numbers, document numbers."""
+    return {t for t in tokenize(question, bigrams=False) if (t not in STOPWORDS and len(t) > 1) or t.isdigit()}
+
+
+def coverage(terms: set[str], text: str) -> float:
+    """Share of `terms` present in `text` (0 when there are no terms)."""
+    if not terms:
+        return 0.0
+    toks = set(tokenize(text, bigrams=False))
+    return len(terms & toks) / len(terms)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences and list items of a passage, as substrings of it (original characters)."""
+    parts = [p.strip() for p in _SENT_SPLIT.split(text)]
+    return [p for p in parts if sum(ch.isalpha() for ch in p) >= 3]
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    hit_index: int
+    sentence: str
+    score: float
+
+
+def best_sentences(question: str, text: str, limit: int) -> list[str]:
+    """The `limit` sentences of `text` that cover most of the question, in their original order."""
+    terms = key_terms(question)
+    sents = split_sentences(text)
+    if len(sents) <= limit:
+        return sents
+    bigram_q = set(tokenize(question)) - terms
+    scored = []
+    for i, s in enumerate(sents):
+        toks = set(tokenize(s))
+        score = len(terms & toks) + 0.5 * len(bigram_q & toks)
+        scored.append((score, -i, i))
+    keep = sorted(i for _, _, i in sorted(scored, reverse=True)[:limit])
+    return [sents[i] for i in keep]
+
+
+def rank_sentences(question: str, hits: list[Hit]) -> list[ScoredSentence]:
+    """Every sentence of the given passages scored by coverage of the question, best first."""
+    terms = key_terms(question)
+    bigram_q = set(tokenize(question)) - terms
+    out = []
+    for hi, hit in enumerate(hits):
+        for s in split_sentences(hit.chunk.text):
+            toks = set(tokenize(s))
+            cov = len(terms & toks) / len(terms) if terms else 0.0
+            bonus = 0.1 * len(bigram_q & toks) / max(1, len(bigram_q))
+            out.append(ScoredSentence(hi, s, cov + bonus - 0.01 * hi))
+    return sorted(out, key=lambda s: -s.score)
+
+
+def rerank(question: str, hits: list[Hit], weight: float = 0.5, pinned: frozenset[str] = frozenset()) -> list[Hit]:
+    """Reorder hits by fused score plus lexical coverage of the question's key terms.
+
+    The fused score is scaled to the best hit so that `weight` is comparable across queries.
+    Hits of the documents in `pinned` (named in the question) stay ahead of the others.
+    """
+    if not hits:
+        return hits
+    terms = key_terms(question)
+    top = max(h.score for h in hits) or 1.0
+    scored = [
+        (h.score / top + weight * coverage(terms, h.chunk.breadcrumb_text + " " + h.chunk.text), i, h) for i, h in enumerate(hits)
+    ]
+    scored.sort(key=lambda t: (t[2].meta.doc_id not in pinned, -t[0], t[1]))
+    return [replace(h, score=s) for s, _, h in scored]

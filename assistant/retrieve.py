@@ -1,0 +1,225 @@
+"""Retrieval stage: dense (Chroma) and keyword (BM25) search, fused by reciprocal rank.
+
+Query understanding: references to documents in the question ("Nghị quyết 57", "NQ 57",
+"57-NQ/TW", "Kết luận số 69") are resolved against the catalog; passages of the named
+documents are searched separately and ranked first. A named document that is not in the index
+is reported, so the answer can say so.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import date
+
+from assistant.catalog import Catalog
+from assistant.keyword import KeywordIndex
+from assistant.normalize import fold, normalize_text
+from assistant.store import ChromaStore
+from assistant.types import DocMeta, Embedder, Hit
+
+TYPE_WORDS = {
+    "nghị quyết": "NQ", "nq": "NQ", "kết luận": "KL", "kl": "KL", "chỉ thị": "CT", "ct": "CT",
+    "quyết định": "QĐ", "quy định": "QĐ", "qđ": "QĐ", "qd": "QĐ", "kế hoạch": "KH", "kh": "KH",
+    "nghị định": "NĐ", "nđ": "NĐ", "thông tư": "TT", "tt": "TT", "hướng dẫn": "HD", "hd": "HD",
+    "báo cáo": "BC", "bc": "BC", "công văn": "CV", "cv": "CV", "thông báo": "TB", "tb": "TB",
+}  # fmt: skip
+_INFORMAL = re.compile(
+    r"(?<![\w-])(" + "|".join(sorted(map(re.escape, TYPE_WORDS), key=len, reverse=True)) + r")\s*(?:số\s*)?(\d+)(?![\w/-])"
+)
+_FORMAL = re.compile(r"(?<![\w])(\d+)(?:/(\d{4}))?([-/])([a-zđ]+)([-/])([a-zđ0-9]+(?:-[a-zđ0-9]+)*)")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Explicit filters from the CLI or API. Empty means no restriction."""
+
+    doc_ids: tuple[str, ...] = ()
+    doc_types: tuple[str, ...] = ()
+    issuers: tuple[str, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+    max_access_rank: int | None = None
+
+    def admits(self, meta: DocMeta, rank: int) -> bool:
+        if self.max_access_rank is not None and rank > self.max_access_rank:
+            return False
+        if self.doc_ids and meta.doc_id.casefold() not in {d.casefold() for d in self.doc_ids}:
+            return False
+        if self.doc_types and (meta.doc_type or "").casefold() not in {t.casefold() for t in self.doc_types}:
+            return False
+        if self.issuers and not any(
+            i.casefold() in ((meta.issuer or "") + " " + (meta.issuer_name or "")).casefold() for i in self.issuers
+        ):
+            return False
+        if (self.date_from or self.date_to) and meta.issued is None:
+            return False
+        if self.date_from and meta.issued and meta.issued < self.date_from:
+            return False
+        return not (self.date_to and meta.issued and meta.issued > self.date_to)
+
+    @property
+    def empty(self) -> bool:
+        return self == Filters()
+
+
+@dataclass(frozen=True)
+class DocRef:
+    text: str  # as written in the question
+    doc_type: str | None
+    number: str
+    canonical: str | None  # full form when written in full
+
+
+@dataclass
+class Retrieval:
+    hits: list[Hit]
+    named: list[str] = field(default_factory=list)  # doc ids named in the question and found
+    missing: list[str] = field(default_factory=list)  # references named in the question, not in the index
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def find_refs(question: str) -> list[DocRef]:
+    """Document references written in a question."""
+    q = fold(question)
+    refs: list[DocRef] = []
+    spans: list[tuple[int, int]] = []
+    for m in _FORMAL.finditer(q):
+        number, year, s1, typ, s2, rest = m.groups()
+        if s1 == "-" and s2 == "/":
+            canon = f"{number}-{typ}/{rest}".upper()
+            dtype = typ.upper()
+        elif s1 == "/" and s2 == "-":
+            canon = f"{number}/{year + '/' if year else ''}{typ}-{rest}".upper()
+            dtype = typ.upper()
+        else:
+            continue
+        refs.append(DocRef(m.group(0), dtype.replace("QD", "QĐ").replace("ND", "NĐ"), number, canon))
+        spans.append(m.span())
+    for m in _INFORMAL.finditer(q):
+        if any(a <= m.start() < b for a, b in spans):
+            continue
+        refs.append(DocRef(m.group(0), TYPE_WORDS[m.group(1)], m.group(2), None))
+    return refs
+
+
+def _same_number(a: str | None, b: str) -> bool:
+    return a is not None and a.isdigit() and b.isdigit() and int(a) == int(b)
+
+
+class Retriever:
+    def __init__(
+        self,
+        catalog: Catalog,
+        store: ChromaStore,
+        keyword: KeywordIndex,
+        embedder: Embedder,
+        *,
+        rrf_k: int = 60,
+        candidates: int = 50,
+        refresh_keyword: object = None,
+    ) -> None:
+        self._catalog = catalog
+        self._store = store
+        self._keyword = keyword
+        self._embedder = embedder
+        self._rrf_k = rrf_k
+        self._n = candidates
+        self._refresh = refresh_keyword
+        self._gen = -1
+        self._docs: dict[str, DocMeta] = {}
+        self._chunk_doc: dict[str, tuple[str, int]] = {}
+
+    def _sync(self) -> None:
+        gen = self._catalog.generation
+        if gen == self._gen:
+            return
+        if callable(self._refresh):
+            self._refresh()
+        self._docs = {r.meta.key: r.meta for r in self._catalog.documents()}
+        self._chunk_doc = {cid: (key, rank) for cid, key, _, rank in self._catalog.all_chunks()}
+        self._gen = gen
+
+    def documents(self) -> dict[str, DocMeta]:
+        self._sync()
+        return dict(self._docs)
+
+    def resolve(self, refs: list[DocRef]) -> tuple[list[str], list[str]]:
+        """(keys of indexed documents named by refs, refs with no indexed document)."""
+        keys: list[str] = []
+        missing: list[str] = []
+        for ref in refs:
+            found = [
+                k
+                for k, m in self._docs.items()
+                if (ref.canonical and normalize_text(m.doc_id).upper() == ref.canonical)
+                or (not ref.canonical and m.doc_type == ref.doc_type and _same_number(m.number, ref.number))
+            ]
+            if found:
+                keys += [k for k in found if k not in keys]
+            else:
+                missing.append(ref.canonical or ref.text)
+        return keys, missing
+
+    def search(self, question: str, k: int = 10, filters: Filters | None = None) -> Retrieval:
+        t0 = time.perf_counter()
+        self._sync()
+        filters = filters or Filters()
+        named_keys, missing = self.resolve(find_refs(question))
+        allowed_keys: set[str] | None = None
+        if not filters.empty:
+            allowed_keys = {key for key, meta in self._docs.items() if filters.admits(meta, self._rank(key))}
+            named_keys = [key for key in named_keys if key in allowed_keys]
+        qtext = normalize_text(question)
+        qvec = self._embedder.embed_query(qtext)
+        t1 = time.perf_counter()
+
+        lists: list[list[str]] = []
+        dense_sim: dict[str, float] = {}
+        kw_score: dict[str, float] = {}
+        scopes: list[set[str] | None] = [allowed_keys]
+        if named_keys:
+            scopes.append(set(named_keys))
+        for scope in scopes:
+            if scope is not None and not scope:
+                continue
+            where = {"doc_key": {"$in": sorted(scope)}} if scope is not None else None
+            dense = self._store.query(qvec, self._n, where)
+            dense = [h for h in dense if h.chunk_id in self._chunk_doc]
+            lists.append([h.chunk_id for h in dense])
+            for h in dense:
+                dense_sim[h.chunk_id] = max(dense_sim.get(h.chunk_id, -1.0), h.similarity)
+            allowed_chunks = None if scope is None else {c for c, (key, _) in self._chunk_doc.items() if key in scope}
+            kw = self._keyword.search(qtext, self._n, allowed_chunks)
+            lists.append([cid for cid, _ in kw])
+            for cid, s in kw:
+                kw_score[cid] = max(kw_score.get(cid, 0.0), s)
+        t2 = time.perf_counter()
+
+        fused: dict[str, float] = {}
+        for ranked in lists:
+            for rank, cid in enumerate(ranked):
+                fused[cid] = fused.get(cid, 0.0) + 1.0 / (self._rrf_k + rank + 1)
+        named = set(named_keys)
+        order = sorted(fused, key=lambda c: (self._chunk_doc[c][0] not in named, -fused[c]))[:k]
+        rows = self._catalog.chunk_rows(order)
+        hits = [
+            Hit(
+                chunk=rows[cid][0],
+                meta=self._docs[rows[cid][1]],
+                score=fused[cid],
+                dense_score=dense_sim.get(cid),
+                keyword_score=kw_score.get(cid),
+            )
+            for cid in order
+            if cid in rows and rows[cid][1] in self._docs
+        ]
+        named_ids = sorted({self._docs[key].doc_id for key in named_keys})
+        timings = {"embed_query": t1 - t0, "search": t2 - t1, "retrieve": time.perf_counter() - t0}
+        return Retrieval(hits=hits, named=named_ids, missing=missing, timings=timings)
+
+    def _rank(self, key: str) -> int:
+        from assistant.catalog import access_rank
+
+        return access_rank(self._docs[key].access_level)

@@ -1,0 +1,96 @@
+"""Vector store stage: the chromadb adapter (the only module that imports chromadb).
+
+Chroma holds our own embeddings and small per-chunk metadata; it never embeds anything
+itself (no embedding function is configured, so it cannot fall back to its default one).
+The passages' text and the documents live in the catalog.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+Scalar = str | int | float | bool
+
+
+@dataclass(frozen=True)
+class VectorHit:
+    chunk_id: str
+    similarity: float  # cosine similarity, higher is better
+
+
+class ChromaStore:
+    """Chroma on local disk (`PersistentClient`) or a `chroma run` server (`HttpClient`)."""
+
+    def __init__(
+        self,
+        *,
+        mode: str,
+        path: Path | None = None,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        collection: str = "passages",
+    ) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        cs = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if mode == "embedded":
+            if path is None:
+                raise ValueError("embedded Chroma needs a path")
+            path.mkdir(parents=True, exist_ok=True)
+            client = chromadb.PersistentClient(path=str(path), settings=cs)
+        elif mode == "http":
+            client = chromadb.HttpClient(host=host, port=port, settings=cs)
+        else:
+            raise ValueError(f"unknown chroma mode {mode!r}")
+        self._client = client
+        self._col = client.get_or_create_collection(
+            name=collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
+
+    def count(self) -> int:
+        return int(self._col.count())
+
+    def upsert(
+        self, ids: Sequence[str], embeddings: Sequence[Sequence[float]], metadatas: Sequence[dict[str, Scalar]]
+    ) -> None:
+        step = 2000
+        for i in range(0, len(ids), step):
+            self._col.upsert(
+                ids=list(ids[i : i + step]),
+                embeddings=[list(e) for e in embeddings[i : i + step]],
+                metadatas=[dict(m) for m in metadatas[i : i + step]],  # type: ignore[misc]
+            )
+
+    def delete_doc(self, doc_key: str) -> None:
+        self._col.delete(where={"doc_key": doc_key})
+
+    def delete_ids(self, ids: Sequence[str]) -> None:
+        if ids:
+            self._col.delete(ids=list(ids))
+
+    def ids_for_doc(self, doc_key: str) -> list[str]:
+        got = self._col.get(where={"doc_key": doc_key}, include=[])
+        return list(got["ids"])
+
+    def all_ids(self) -> list[str]:
+        return list(self._col.get(include=[])["ids"])
+
+    def query(self, embedding: Sequence[float], k: int, where: dict[str, object] | None = None) -> list[VectorHit]:
+        n = self.count()
+        if n == 0:
+            return []
+        res = self._col.query(
+            query_embeddings=[list(embedding)],
+            n_results=min(k, n),
+            where=where or None,  # type: ignore[arg-type]
+            include=["distances"],
+        )
+        ids = res["ids"][0]
+        dists = (res.get("distances") or [[1.0] * len(ids)])[0]
+        return [VectorHit(chunk_id=i, similarity=1.0 - float(d)) for i, d in zip(ids, dists, strict=False)]

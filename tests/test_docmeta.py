@@ -1,0 +1,278 @@
+"""Document metadata: reference numbers, dates, titles, manifests and relations, on the real corpus."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from assistant.docmeta import canonical_id, extract, extract_relations, parse_reference, read_manifest, type_name
+from assistant.types import DocMeta
+
+# file -> (doc_id, doc_type, issued)
+REAL: dict[str, tuple[str, str | None, date | None]] = {
+    "NQ-57-NQ-TW_2024-12-22_full.md": ("57-NQ/TW", "NQ", date(2024, 12, 22)),
+    "NQ-57-NQ-TW_2024-12-22_press-version.md": ("57-NQ/TW", "NQ", date(2024, 12, 22)),
+    "KL-69-KL-TW_2024-01-11.md": ("69-KL/TW", "KL", date(2024, 1, 11)),
+    "NQ-20-NQ-TW_2012-11-01.md": ("20-NQ/TW", "NQ", date(2012, 11, 1)),
+    "NQ-03-NQ-CP_2025-01-09.md": ("03/NQ-CP", "NQ", date(2025, 1, 9)),
+    "NQ-03-NQ-CP_2025-01-09_with-program-tables.md": ("03/NQ-CP", "NQ", date(2025, 1, 9)),
+    # The appendices say "Nghị quyết số /NQ-CP" (number left blank) and carry no number of their own;
+    # Phụ lục II names 57-NQ/TW in its title, which must not be taken for its own number.
+    "NQ-03-NQ-CP_PhuLuc1_chitieu.md": ("file:NQ-03-NQ-CP_PhuLuc1_chitieu", "PL", None),
+    "NQ-03-NQ-CP_PhuLuc2_nhiemvu.md": ("file:NQ-03-NQ-CP_PhuLuc2_nhiemvu", "PL", None),
+    "KH-3260-KH-DDQH15_2025-01-10.md": ("3260-KH/ĐĐQH15", "KH", date(2025, 1, 10)),
+    # The covering letter's own number wins over the enclosed draft report ("Số: - CV/ĐU").
+    "CV-402-CV-VPDU_2025-05-25_du-thao-bao-cao-NQ57.md": ("402-CV/VPĐU", "CV", date(2025, 5, 25)),
+}
+
+
+def _meta(party_dir: Path, name: str, nfd: bool = False) -> DocMeta:
+    text = (party_dir / name).read_text(encoding="utf-8")
+    return extract(unicodedata.normalize("NFD", text) if nfd else text, name)
+
+
+def test_every_party_file_is_covered(party_dir: Path) -> None:
+    assert {p.name for p in party_dir.glob("*.md")} == set(REAL)
+
+
+@pytest.mark.parametrize("name", sorted(REAL))
+def test_real_headers(party_dir: Path, name: str) -> None:
+    doc_id, doc_type, issued = REAL[name]
+    meta = _meta(party_dir, name)
+    assert meta.doc_id == doc_id
+    assert meta.key == doc_id
+    assert meta.doc_type == doc_type
+    assert meta.issued == issued
+    assert meta.source_name == name
+    assert meta.access_level == "công khai"
+    # NFD storage gives the same metadata
+    assert _meta(party_dir, name, nfd=True).doc_id == doc_id
+
+
+def test_number_and_issuer_parts(party_dir: Path) -> None:
+    kh = _meta(party_dir, "KH-3260-KH-DDQH15_2025-01-10.md")
+    assert (kh.number, kh.issuer, kh.issuer_name) == ("3260", "ĐĐQH15", "ĐẢNG ĐOÀN QUỐC HỘI")
+    nq03 = _meta(party_dir, "NQ-03-NQ-CP_2025-01-09.md")
+    assert (nq03.number, nq03.issuer, nq03.issuer_name) == ("03", "CP", "CHÍNH PHỦ")
+    nq57 = _meta(party_dir, "NQ-57-NQ-TW_2024-12-22_full.md")
+    assert nq57.issuer_name == "BAN CHẤP HÀNH TRUNG ƯƠNG"
+    cv = _meta(party_dir, "CV-402-CV-VPDU_2025-05-25_du-thao-bao-cao-NQ57.md")
+    assert cv.issuer_name == "VĂN PHÒNG ĐẢNG ỦY CHÍNH PHỦ"
+    assert _meta(party_dir, "NQ-20-NQ-TW_2012-11-01.md").issuer_name == "BAN CHẤP HÀNH TRUNG ƯƠNG"
+    assert _meta(party_dir, "KL-69-KL-TW_2024-01-11.md").issuer_name == "Bộ Chính trị"
+
+
+def test_titles(party_dir: Path) -> None:
+    nq57 = _meta(party_dir, "NQ-57-NQ-TW_2024-12-22_full.md")
+    assert nq57.title == ("NGHỊ QUYẾT về đột phá phát triển khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số quốc gia")
+    nq03 = _meta(party_dir, "NQ-03-NQ-CP_2025-01-09.md")
+    assert nq03.title is not None
+    assert nq03.title.startswith("NGHỊ QUYẾT Ban hành Chương trình hành động của Chính phủ thực hiện")
+    assert nq03.title.endswith("chuyển đổi số quốc gia")
+    kh = _meta(party_dir, "KH-3260-KH-DDQH15_2025-01-10.md")
+    assert kh.title is not None and kh.title.startswith("KẾ HOẠCH") and "57-NQ/TW" in kh.title
+    nq20 = _meta(party_dir, "NQ-20-NQ-TW_2012-11-01.md")
+    assert nq20.title is not None and "VỀ PHÁT TRIỂN KHOA HỌC VÀ CÔNG NGHỆ" in nq20.title
+    cv = _meta(party_dir, "CV-402-CV-VPDU_2025-05-25_du-thao-bao-cao-NQ57.md")
+    assert cv.title is not None and cv.title.startswith("Công văn V/v xin ý kiến dự thảo báo cáo")
+    pl1 = _meta(party_dir, "NQ-03-NQ-CP_PhuLuc1_chitieu.md")
+    assert pl1.title == "PHỤ LỤC I DANH MỤC CÁC CHỈ TIÊU CỤ THỂ"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Số 57-NQ/TW", ("57-NQ/TW", "NQ", "57", "TW")),
+        ("Số: 03/NQ-CP", ("03/NQ-CP", "NQ", "03", "CP")),
+        ("Số 3260-KH/ĐĐQH15", ("3260-KH/ĐĐQH15", "KH", "3260", "ĐĐQH15")),
+        ("Kết luận số 69-KL/TW", ("69-KL/TW", "KL", "69", "TW")),
+        ("Số 402-CV/VPĐU", ("402-CV/VPĐU", "CV", "402", "VPĐU")),
+        ("124/2020/NĐ-CP", ("124/2020/NĐ-CP", "NĐ", "124", "CP")),
+        ("Số: 112/KH-UBND", ("112/KH-UBND", "KH", "112", "UBND")),
+        ("Số 15-NQ/TU", ("15-NQ/TU", "NQ", "15", "TU")),
+        ("05-CT/TU", ("05-CT/TU", "CT", "05", "TU")),
+        ("Quy định 105-QĐ/TW", ("105-QĐ/TW", "QĐ", "105", "TW")),
+        ("Quyết định 749/QD-TTg", ("749/QĐ-TTg", "QĐ", "749", "TTg")),
+        ("Tờ trình số 04/TTr-BKHCN-BTTTT", ("04/TTr-BKHCN-BTTTT", "TTr", "04", "BKHCN-BTTTT")),
+        ("Luật số 50/2005/QH11", ("50/2005/QH11", "L", "50", "QH11")),
+        # Markdown noise, escapes, en dash, lower case, spaces, decomposed Đ
+        ("**Số 57-NQ/TW**", ("57-NQ/TW", "NQ", "57", "TW")),
+        ("Số 57\\-NQ/TW", ("57-NQ/TW", "NQ", "57", "TW")),
+        ("nghị quyết 57–nq/tw", ("57-NQ/TW", "NQ", "57", "TW")),
+        ("Số: 03 / NQ - CP", ("03/NQ-CP", "NQ", "03", "CP")),
+        ("Số 3260-KH/D\u0335D\u0335QH15", ("3260-KH/ĐĐQH15", "KH", "3260", "ĐĐQH15")),
+        ("Số 3260-KH/\u00d0\u00d0QH15", ("3260-KH/ĐĐQH15", "KH", "3260", "ĐĐQH15")),
+    ],
+)
+def test_parse_reference_forms(text: str, expected: tuple[str, str, str, str]) -> None:
+    assert parse_reference(text) == expected
+    assert parse_reference(unicodedata.normalize("NFD", text)) == expected
+
+
+@pytest.mark.parametrize("text", ["Nghị quyết 57 của Bộ Chính trị", "giai đoạn 2021-2025/2030", "Số: - CV/ĐU", "số /NQ-CP", ""])
+def test_parse_reference_none(text: str) -> None:
+    assert parse_reference(text) is None
+
+
+def test_canonical_id_and_type_name() -> None:
+    assert canonical_id("theo 57-nq/tw") == "57-NQ/TW"
+    assert canonical_id("không có số") is None
+    assert type_name("KL") == "Kết luận"
+    assert type_name("NĐ") == "Nghị định"
+    assert type_name(None) is None
+
+
+def test_file_without_number_gets_stable_file_id() -> None:
+    text = "# Ghi chú buổi làm việc\n\nNội dung trao đổi về Nghị quyết số 57-NQ/TW của Bộ Chính trị.\n"
+    meta = extract(text, "ghi-chu.md")
+    assert meta.doc_id == "file:ghi-chu"
+    assert extract(text, "ghi-chu.md").doc_id == meta.doc_id
+    assert meta.number is None and meta.issued is None
+
+
+def test_appendix_parent_and_date_forms() -> None:
+    text = "PHỤ LỤC\n\n(Kèm theo Nghị quyết số 03/NQ-CP ngày 09 tháng 01 năm 2025 của Chính phủ)\n\n| a | b |\n"
+    meta = extract(text, "pl.md")
+    assert meta.parent == "03/NQ-CP"
+    assert meta.doc_type == "PL"
+    text2 = "TỈNH ỦY HÒA LÂM\n\nSố 15-NQ/TU\n\nHòa Lâm, ngày 5/3/2024\n\nNGHỊ QUYẾT\nvề chuyển đổi số\n\nNội dung."
+    meta2 = extract(text2, "nq15.md")
+    assert (meta2.doc_id, meta2.issued, meta2.issuer_name) == ("15-NQ/TU", date(2024, 3, 5), "TỈNH ỦY HÒA LÂM")
+    assert meta2.title == "NGHỊ QUYẾT về chuyển đổi số"
+
+
+def test_overrides(party_dir: Path) -> None:
+    text = (party_dir / "NQ-03-NQ-CP_PhuLuc1_chitieu.md").read_text(encoding="utf-8")
+    meta = extract(
+        text,
+        "NQ-03-NQ-CP_PhuLuc1_chitieu.md",
+        {"parent": "03/NQ-CP", "issued": "2025-01-09", "access_level": "nội bộ", "title": "Phụ lục I"},
+    )
+    assert meta.parent == "03/NQ-CP"
+    assert meta.issued == date(2025, 1, 9)
+    assert meta.access_level == "nội bộ"
+    assert meta.title == "Phụ lục I"
+    assert meta.doc_id == "file:NQ-03-NQ-CP_PhuLuc1_chitieu"
+    renamed = extract(text, "NQ-03-NQ-CP_PhuLuc1_chitieu.md", {"doc_id": "03/NQ-CP-PL1", "issued": date(2025, 1, 9)})
+    assert renamed.doc_id == renamed.key == "03/NQ-CP-PL1"
+
+
+def test_bad_overrides() -> None:
+    with pytest.raises(ValueError, match="access_level"):
+        extract("Số 57-NQ/TW", "x.md", {"access_level": "bí mật quốc gia"})
+    with pytest.raises(ValueError, match="colour"):
+        extract("Số 57-NQ/TW", "x.md", {"colour": "red"})
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        extract("Số 57-NQ/TW", "x.md", {"issued": "22/12/2024"})
+
+
+def test_read_manifest(tmp_path: Path) -> None:
+    assert read_manifest(tmp_path) == {}
+    (tmp_path / "manifest.yaml").write_text(
+        "documents:\n"
+        "  NQ-03-NQ-CP_PhuLuc1_chitieu.md:\n"
+        "    parent: 03/NQ-CP\n"
+        "    issued: 2025-01-09\n"
+        "    access_level: mật\n"
+        "  b.md:\n"
+        "    number: 57\n",
+        encoding="utf-8",
+    )
+    manifest = read_manifest(tmp_path)
+    assert manifest["NQ-03-NQ-CP_PhuLuc1_chitieu.md"] == {
+        "parent": "03/NQ-CP",
+        "issued": date(2025, 1, 9),
+        "access_level": "mật",
+    }
+    assert manifest["b.md"] == {"number": "57"}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("documents: [unclosed\n", "malformed YAML"),
+        ("documents:\n  a.md:\n    colour: red\n", "colour"),
+        ("files:\n  a.md: {}\n", "documents"),
+        ("documents:\n  a.md:\n    access_level: secret\n", "access_level"),
+        ("documents:\n  a.md: just text\n", "mapping"),
+    ],
+)
+def test_read_manifest_errors(tmp_path: Path, content: str, message: str) -> None:
+    (tmp_path / "manifest.yml").write_text(content, encoding="utf-8")
+    with pytest.raises(ValueError, match=message) as info:
+        read_manifest(tmp_path)
+    assert "manifest.yml" in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["nghi-quyet-15-NQ-TU.md", "chi-thi-05-CT-TU.txt"])
+def test_sample_corpus_agrees_with_its_manifest(sample_dir: Path, name: str) -> None:
+    manifest = read_manifest(sample_dir)
+    assert set(manifest) >= {"nghi-quyet-15-NQ-TU.md", "chi-thi-05-CT-TU.txt", "du-thao-bao-cao-45-BC-TU.pdf"}
+    expected = manifest[name]
+    meta = extract((sample_dir / name).read_text(encoding="utf-8"), name)  # header only, no overrides
+    assert meta.doc_id == expected["doc_id"]
+    assert meta.doc_type == expected["doc_type"]
+    assert meta.issued == date.fromisoformat(str(expected["issued"]))
+    assert meta.issuer_name == "TỈNH ỦY HÒA LÂM"
+
+
+def test_listing_is_not_a_header() -> None:
+    text = "# Danh mục\n\n| Tệp | Số |\n|---|---|\n| a | Số 15-NQ/TU |\n| b | Số 05-CT/TU |\n| c | Số: 112/KH-UBND |\n"
+    assert extract(text, "list.md").doc_id == "file:list"
+    assert extract(text.replace("| b | Số 05-CT/TU |\n| c | Số: 112/KH-UBND |\n", ""), "one.md").doc_id == "15-NQ/TU"
+
+
+def test_sentence_is_not_a_title(shared: Path) -> None:
+    text = (shared / "corpora" / "news" / "000_799d68eb9f0620a1.txt").read_text(encoding="utf-8")
+    meta = extract(text, "000.txt")
+    assert meta.doc_id == "file:000"
+    assert meta.title is None and meta.doc_type is None
+
+
+def _relations(party_dir: Path, name: str) -> dict[str, str]:
+    text = (party_dir / name).read_text(encoding="utf-8")
+    meta = extract(text, name)
+    rels = extract_relations(text, meta.doc_id)
+    targets = [t for _, t in rels]
+    assert len(targets) == len(set(targets)), "targets are de-duplicated"
+    assert meta.doc_id not in targets
+    return {t: r for r, t in rels}
+
+
+def test_real_relations(party_dir: Path) -> None:
+    assert _relations(party_dir, "KL-69-KL-TW_2024-01-11.md")["20-NQ/TW"] == "continues"
+    assert _relations(party_dir, "NQ-03-NQ-CP_2025-01-09.md")["57-NQ/TW"] == "implements"
+    kh = _relations(party_dir, "KH-3260-KH-DDQH15_2025-01-10.md")
+    assert kh == {"57-NQ/TW": "implements"}
+    cv = _relations(party_dir, "CV-402-CV-VPDU_2025-05-25_du-thao-bao-cao-NQ57.md")
+    assert cv["57-NQ/TW"] == "implements"
+    # "Quyết định số 929/QĐ-TTg ... thay thế Quyết định số 598/QĐ-TTg": the letter replaces nothing
+    assert cv["598/QĐ-TTg"] == "cites"
+    assert "402-CV/VPĐU" not in cv
+
+
+def test_relation_verbs() -> None:
+    text = (
+        "Nghị quyết số 10-NQ/TW ngày 1/1/2020.\n"
+        "Nghị quyết này thay thế Nghị quyết số 11-NQ/TW.\n"
+        "Sửa đổi, bổ sung một số điều của Nghị định số 12/2019/NĐ-CP.\n"
+        "Bãi bỏ Quyết định số 13/QĐ-TTg.\n"
+        "Tiếp tục thực hiện Chỉ thị số 14-CT/TW.\n"
+        "Triển khai Kết luận số 15-KL/TW; căn cứ Nghị quyết số 16-NQ/TW.\n"
+        "Căn cứ Nghị quyết số 10-NQ/TW; nay thực hiện Nghị quyết số 10-NQ/TW.\n"
+    )
+    rels = extract_relations(text, "10-NQ/TW")
+    assert rels == [
+        ("replaces", "11-NQ/TW"),
+        ("amends", "12/2019/NĐ-CP"),
+        ("repeals", "13/QĐ-TTg"),
+        ("continues", "14-CT/TW"),
+        ("implements", "15-KL/TW"),
+        ("cites", "16-NQ/TW"),
+    ]
+    # the first non-citation mention decides; own id given in another spelling is still excluded
+    assert extract_relations("Căn cứ Nghị quyết 57-NQ/TW. Thực hiện Nghị quyết 57-NQ/TW.", "x") == [("implements", "57-NQ/TW")]
+    assert extract_relations("thực hiện Nghị quyết 57-NQ/TW", "57-nq/tw") == []
