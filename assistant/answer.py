@@ -18,7 +18,7 @@ from assistant.cite import Claim, parse_claims, verify
 from assistant.prompt import ANSWER_SCHEMA, Templates, build_messages, select_passages
 from assistant.rerank import coverage, key_terms, rank_sentences, rerank
 from assistant.retrieve import Filters, Retrieval, Retriever
-from assistant.types import Answer, Generator, Hit
+from assistant.types import Answer, Citation, Generator, Hit
 
 REFUSAL = "Không tìm thấy căn cứ trong các tài liệu đã nạp."
 _FOLLOW_UP = re.compile(r"^(còn|thế còn|vậy|thế|vậy còn|và)\b|(thì sao|ra sao|thế nào)\s*\??\s*$", re.IGNORECASE)
@@ -101,8 +101,11 @@ class Answerer:
         yield Event("passages", hits=hits)
 
         notes = [f"Văn bản {m} không có trong kho tài liệu đã nạp." for m in ret.missing]
-        terms = key_terms(search_q)
-        best_cov = max((coverage(terms, h.chunk.breadcrumb_text + " " + h.chunk.text) for h in hits[: self._np]), default=0.0)
+        terms = key_terms(search_q, drop=ret.ref_text)
+        weights = self.retriever.term_weights(terms)
+        best_cov = max(
+            (coverage(terms, h.chunk.breadcrumb_text + " " + h.chunk.text, weights) for h in hits[: self._np]), default=0.0
+        )
         timings["evidence_coverage"] = best_cov
 
         def done(ans: Answer) -> Event:
@@ -115,7 +118,7 @@ class Answerer:
             yield done(Answer(question, REFUSAL, "refused", passages=hits))
             return
         if self._mode == "extractive" or self._gen is None:
-            yield done(self._extractive(question, search_q, hits))
+            yield done(self._extractive(question, terms, weights, hits))
             return
 
         items = select_passages(search_q, hits, passages=self._np, sentences=self._ns)
@@ -135,13 +138,13 @@ class Answerer:
         try:
             _found, claims = parse_claims("".join(pieces))
         except ValueError as exc:
-            ans = self._extractive(question, search_q, hits)
+            ans = self._extractive(question, terms, weights, hits)
             ans.notes.append(f"Đầu ra của mô hình không đọc được ({exc}); dùng câu trích nguyên văn.")
             yield done(ans)
             return
         answer = self._compose(question, claims, prompt_hits, hits)
         if answer is None:
-            answer = self._extractive(question, search_q, hits)
+            answer = self._extractive(question, terms, weights, hits)
             answer.notes.append("Không trích dẫn nào của mô hình được kiểm chứng; dùng câu trích nguyên văn.")
         yield done(answer)
 
@@ -155,7 +158,7 @@ class Answerer:
         if not kept:
             return None
         lines = []
-        citations = []
+        citations: list[Citation] = []
         for v in kept:
             assert v.citation is not None
             text = v.claim.answer.strip() or v.citation.quote
@@ -165,10 +168,10 @@ class Answerer:
         notes = [f"Đã loại một ý không kiểm chứng được: {v.reason}." for v in dropped]
         return Answer(question, "\n".join(lines), "generated", citations=citations, passages=hits, notes=notes)
 
-    def _extractive(self, question: str, search_q: str, hits: list[Hit]) -> Answer:
+    def _extractive(self, question: str, terms: set[str], weights: dict[str, float], hits: list[Hit]) -> Answer:
         """The best sentences of the best passages, quoted verbatim with citations."""
         pool = hits[: self._np]
-        ranked = [s for s in rank_sentences(search_q, pool) if s.score >= self._min_cov]
+        ranked = [s for s in rank_sentences(terms, pool, weights) if s.score >= self._min_cov]
         chosen = ranked[:2]
         if not chosen:
             return Answer(question, REFUSAL, "refused", passages=hits)

@@ -173,12 +173,8 @@ class Catalog:
     ) -> None:
         """Step 1 of writing a document: a `pending` row, its old passages removed."""
         with self.transaction() as con:
-            con.execute(
-                "DELETE FROM chunks WHERE doc_key IN (SELECT key FROM documents WHERE source_path=?)", (source_path,)
-            )
-            con.execute(
-                "DELETE FROM relations WHERE src IN (SELECT key FROM documents WHERE source_path=?)", (source_path,)
-            )
+            con.execute("DELETE FROM chunks WHERE doc_key IN (SELECT key FROM documents WHERE source_path=?)", (source_path,))
+            con.execute("DELETE FROM relations WHERE src IN (SELECT key FROM documents WHERE source_path=?)", (source_path,))
             con.execute("DELETE FROM documents WHERE source_path=?", (source_path,))
             con.execute(
                 "INSERT INTO documents(key, doc_id, source_path, content_sha, text_sha, fmt, meta_json, text, minhash, status)"
@@ -220,9 +216,7 @@ class Catalog:
                     for c in chunks
                 ],
             )
-            con.executemany(
-                "INSERT INTO relations(src, relation, dst) VALUES (?, ?, ?)", [(key, r, d) for r, d in relations]
-            )
+            con.executemany("INSERT INTO relations(src, relation, dst) VALUES (?, ?, ?)", [(key, r, d) for r, d in relations])
             con.execute("UPDATE documents SET status='complete' WHERE key=?", (key,))
             self._bump(con)
 
@@ -274,13 +268,8 @@ class Catalog:
 
     def relations(self, key_or_id: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         """(outgoing (relation, target id), incoming (relation, source key)) of a document."""
-        out = [
-            (str(r), str(d))
-            for r, d in self._db.execute("SELECT relation, dst FROM relations WHERE src=?", (key_or_id,))
-        ]
+        out = [(str(r), str(d)) for r, d in self._db.execute("SELECT relation, dst FROM relations WHERE src=?", (key_or_id,))]
         rec = self.by_key(key_or_id)
         doc_id = rec.meta.doc_id if rec else key_or_id
-        inc = [
-            (str(r), str(s)) for r, s in self._db.execute("SELECT relation, src FROM relations WHERE dst=?", (doc_id,))
-        ]
+        inc = [(str(r), str(s)) for r, s in self._db.execute("SELECT relation, src FROM relations WHERE dst=?", (doc_id,))]
         return out, inc

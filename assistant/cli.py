@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from assistant import models
@@ -63,8 +63,12 @@ def models_pull(names: Annotated[list[str] | None, typer.Argument(help="Model na
             continue
         with _progress() as bar:
             task = bar.add_task(f"pull {name}", total=len(models.CATALOG[name].packages))
+
+            def advance(i: int, n: int, t: TaskID = task) -> None:
+                bar.update(t, completed=i)
+
             try:
-                path = models.pull(name, s.model_dir, progress=lambda i, n, t=task: bar.update(t, completed=i))
+                path = models.pull(name, s.model_dir, progress=advance)
             except models.ModelError as exc:
                 err.print(f"[red]✗ {name}: {exc}[/]")
                 failed = True
@@ -255,6 +259,22 @@ def docs_show(doc_id: str) -> None:
             src_rec = pipe.catalog.by_key(src)
             console.print(f"← {src_rec.meta.doc_id if src_rec else src} {rel} this document", highlight=False)
         console.print(f"passages: {len(pipe.catalog.doc_chunks(key))}")
+
+
+# --- serve -------------------------------------------------------------------------------------------
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Run the HTTP API (OpenAPI docs at /docs)."""
+    from assistant.api import serve as run_server
+
+    pipe = Pipeline(_settings())
+    try:
+        run_server(pipe, host=host, port=port)
+    finally:
+        pipe.close()
 
 
 # --- eval ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -87,6 +88,19 @@ class KeywordIndex:
         except (OSError, ValueError, KeyError):
             return False
         return True
+
+    def idf(self, terms: set[str]) -> dict[str, float]:
+        """BM25 inverse document frequency of each term; a term found in no passage gets the highest weight."""
+        n = len(self._ids)
+        model = self._bm25
+        vocab: dict[str, int] = getattr(model, "vocab_dict", {}) or {}
+        indptr = getattr(model, "scores", {}).get("indptr") if model is not None else None
+        out = {}
+        for t in terms:
+            tid = vocab.get(t)
+            df = int(indptr[tid + 1] - indptr[tid]) if tid is not None and indptr is not None else 0
+            out[t] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        return out
 
     def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         if not self._ids or self._bm25 is None:

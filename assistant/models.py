@@ -117,9 +117,7 @@ def resolve(store: Path, name_or_path: str) -> Path:
     if name_or_path in CATALOG:
         path = model_path(store, name_or_path)
         if not path.exists():
-            raise ModelError(
-                f"model {name_or_path!r} is not in the store {store}; run: assistant models pull {name_or_path}"
-            )
+            raise ModelError(f"model {name_or_path!r} is not in the store {store}; run: assistant models pull {name_or_path}")
         return path
     path = Path(name_or_path).expanduser()
     if path.exists():

@@ -15,23 +15,32 @@ from assistant.types import Hit
 
 _STOP = """là và của các những có được cho với trong về theo đến từ này đó nào gì bao nhiêu thế sao không thì
 ra ai đâu ở tại một nhiều đã sẽ đang để do bởi mà hay hoặc cũng còn vẫn rằng nêu hãy biết như khi
-gồm việc vấn đề nội dung quy định văn bản đặt phải cần nhằm số năm tháng ngày"""
+gồm việc vấn đề nội dung quy định văn bản đặt phải cần nhằm số năm tháng ngày phần trăm bao giờ"""
 STOPWORDS = frozenset(_STOP.split())
 
 _SENT_SPLIT = re.compile(r"(?<=[.;:!?…])\s+(?=[\"“(\[]?[A-ZÀ-ỸĐ0-9-])|\n+")
 
 
-def key_terms(question: str) -> set[str]:
-    """Content terms of a question: syllables that are not stop words, numbers, document numbers."""
-    return {t for t in tokenize(question, bigrams=False) if (t not in STOPWORDS and len(t) > 1) or t.isdigit()}
+def key_terms(question: str, drop: str = "") -> set[str]:
+    """Content terms of a question: syllables that are not stop words, numbers, document numbers.
+
+    `drop` is text whose terms are left out, e.g. the document references already used by retrieval.
+    """
+    dropped = set(tokenize(drop, bigrams=False)) if drop else set()
+    return {
+        t for t in tokenize(question, bigrams=False) if ((t not in STOPWORDS and len(t) > 1) or t.isdigit()) and t not in dropped
+    }
 
 
-def coverage(terms: set[str], text: str) -> float:
-    """Share of `terms` present in `text` (0 when there are no terms)."""
+def coverage(terms: set[str], text: str, weights: dict[str, float] | None = None) -> float:
+    """Share of `terms` present in `text`, weighted (e.g. by IDF) when `weights` is given; 0 without terms."""
     if not terms:
         return 0.0
     toks = set(tokenize(text, bigrams=False))
-    return len(terms & toks) / len(terms)
+    if weights is None:
+        return len(terms & toks) / len(terms)
+    total = sum(weights.get(t, 1.0) for t in terms)
+    return sum(weights.get(t, 1.0) for t in terms & toks) / total if total else 0.0
 
 
 def split_sentences(text: str) -> list[str]:
@@ -63,16 +72,20 @@ def best_sentences(question: str, text: str, limit: int) -> list[str]:
     return [sents[i] for i in keep]
 
 
-def rank_sentences(question: str, hits: list[Hit]) -> list[ScoredSentence]:
-    """Every sentence of the given passages scored by coverage of the question, best first."""
-    terms = key_terms(question)
-    bigram_q = set(tokenize(question)) - terms
+def rank_sentences(
+    terms: set[str], hits: list[Hit], weights: dict[str, float] | None = None, bigrams: set[str] | None = None
+) -> list[ScoredSentence]:
+    """Every sentence of the given passages scored by (weighted) coverage of `terms`, best first.
+
+    A sentence is read with its passage's breadcrumb, which carries context such as "Mục tiêu".
+    """
+    bigrams = bigrams or set()
     out = []
     for hi, hit in enumerate(hits):
+        crumb = hit.chunk.breadcrumb_text
         for s in split_sentences(hit.chunk.text):
-            toks = set(tokenize(s))
-            cov = len(terms & toks) / len(terms) if terms else 0.0
-            bonus = 0.1 * len(bigram_q & toks) / max(1, len(bigram_q))
+            cov = coverage(terms, crumb + " " + s, weights)
+            bonus = 0.05 * len(bigrams & set(tokenize(s))) / max(1, len(bigrams))
             out.append(ScoredSentence(hi, s, cov + bonus - 0.01 * hi))
     return sorted(out, key=lambda s: -s.score)
 

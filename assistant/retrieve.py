@@ -77,6 +77,7 @@ class Retrieval:
     hits: list[Hit]
     named: list[str] = field(default_factory=list)  # doc ids named in the question and found
     missing: list[str] = field(default_factory=list)  # references named in the question, not in the index
+    ref_text: str = ""  # the words of the question that named documents
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -166,7 +167,8 @@ class Retriever:
         t0 = time.perf_counter()
         self._sync()
         filters = filters or Filters()
-        named_keys, missing = self.resolve(find_refs(question))
+        refs = find_refs(question)
+        named_keys, missing = self.resolve(refs)
         allowed_keys: set[str] | None = None
         if not filters.empty:
             allowed_keys = {key for key, meta in self._docs.items() if filters.admits(meta, self._rank(key))}
@@ -184,7 +186,7 @@ class Retriever:
         for scope in scopes:
             if scope is not None and not scope:
                 continue
-            where = {"doc_key": {"$in": sorted(scope)}} if scope is not None else None
+            where: dict[str, object] | None = {"doc_key": {"$in": sorted(scope)}} if scope is not None else None
             dense = self._store.query(qvec, self._n, where)
             dense = [h for h in dense if h.chunk_id in self._chunk_doc]
             lists.append([h.chunk_id for h in dense])
@@ -217,7 +219,13 @@ class Retriever:
         ]
         named_ids = sorted({self._docs[key].doc_id for key in named_keys})
         timings = {"embed_query": t1 - t0, "search": t2 - t1, "retrieve": time.perf_counter() - t0}
-        return Retrieval(hits=hits, named=named_ids, missing=missing, timings=timings)
+        ref_text = " ".join(r.text for r in refs)
+        return Retrieval(hits=hits, named=named_ids, missing=missing, ref_text=ref_text, timings=timings)
+
+    def term_weights(self, terms: set[str]) -> dict[str, float]:
+        """IDF of each term over the indexed passages."""
+        self._sync()
+        return self._keyword.idf(terms)
 
     def _rank(self, key: str) -> int:
         from assistant.catalog import access_rank

@@ -61,9 +61,7 @@ class Settings(BaseSettings):
     llm_base_url: str = Field(
         default="http://127.0.0.1:8080/v1", description="Base URL of the OpenAI-compatible server (llm_backend=openai)."
     )
-    llm_api_key: str = Field(
-        default="none", description="API key sent to the OpenAI-compatible server, if it needs one."
-    )
+    llm_api_key: str = Field(default="none", description="API key sent to the OpenAI-compatible server, if it needs one.")
     llm_context: int = Field(default=4096, ge=512, description="Context size (tokens) the LLM is run with.")
     llm_threads: int = Field(default=2, ge=1, description="CPU threads for llama.cpp.")
     llm_max_tokens: int = Field(default=320, ge=16, description="Most tokens the model may generate for one answer.")
@@ -91,9 +89,7 @@ class Settings(BaseSettings):
 
     # --- retrieval and answers -----------------------------------------------------------------
     top_k: int = Field(default=10, ge=1, description="Passages retrieved for a question.")
-    rrf_k: int = Field(
-        default=60, ge=1, description="Constant of reciprocal-rank fusion between dense and keyword search."
-    )
+    rrf_k: int = Field(default=60, ge=1, description="Constant of reciprocal-rank fusion between dense and keyword search.")
     prompt_passages: int = Field(default=3, ge=1, description="Best passages put into the LLM prompt.")
     prompt_sentences: int = Field(
         default=4, ge=1, description="Most relevant sentences kept from each passage put into the prompt."

@@ -49,22 +49,18 @@ class ChromaStore:
         else:
             raise ValueError(f"unknown chroma mode {mode!r}")
         self._client = client
-        self._col = client.get_or_create_collection(
-            name=collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
-        )
+        self._col = client.get_or_create_collection(name=collection, embedding_function=None, metadata={"hnsw:space": "cosine"})
 
     def count(self) -> int:
         return int(self._col.count())
 
-    def upsert(
-        self, ids: Sequence[str], embeddings: Sequence[Sequence[float]], metadatas: Sequence[dict[str, Scalar]]
-    ) -> None:
+    def upsert(self, ids: Sequence[str], embeddings: Sequence[Sequence[float]], metadatas: Sequence[dict[str, Scalar]]) -> None:
         step = 2000
         for i in range(0, len(ids), step):
             self._col.upsert(
                 ids=list(ids[i : i + step]),
-                embeddings=[list(e) for e in embeddings[i : i + step]],
-                metadatas=[dict(m) for m in metadatas[i : i + step]],  # type: ignore[misc]
+                embeddings=[list(e) for e in embeddings[i : i + step]],  # type: ignore[arg-type]
+                metadatas=[dict(m) for m in metadatas[i : i + step]],
             )
 
     def delete_doc(self, doc_key: str) -> None:
@@ -86,7 +82,7 @@ class ChromaStore:
         if n == 0:
             return []
         res = self._col.query(
-            query_embeddings=[list(embedding)],
+            query_embeddings=[list(embedding)],  # type: ignore[arg-type]
             n_results=min(k, n),
             where=where or None,  # type: ignore[arg-type]
             include=["distances"],

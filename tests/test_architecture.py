@@ -1,0 +1,116 @@
+"""Architecture rules: each third-party library is imported by its one adapter module only."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+PACKAGE = REPO / "assistant"
+
+# top-level package name -> modules (relative to the repo) allowed to import it
+ADAPTERS: dict[str, set[str]] = {
+    "chromadb": {"assistant/store.py"},
+    "sentence_transformers": {"assistant/embed.py"},
+    "torch": {"assistant/embed.py"},
+    "llama_cpp": {"assistant/llm/llamacpp.py"},
+    "unstructured": {"assistant/load.py"},
+    "pdfminer": {"assistant/load.py"},
+    "pypdf": {"assistant/load.py"},
+    "pypdfium2": {"assistant/load.py"},
+    "pytesseract": {"assistant/load.py"},
+    "unstructured_pytesseract": {"assistant/load.py"},
+    "bm25s": {"assistant/keyword.py"},
+    "fastapi": {"assistant/api.py"},
+    "uvicorn": {"assistant/api.py"},
+    "starlette": {"assistant/api.py"},
+    "httpx": {"assistant/llm/openai_http.py", "assistant/api.py"},
+}
+LANGCHAIN_ALLOWED = {"assistant/chunk.py", "assistant/baseline.py"}
+
+
+def _modules() -> list[Path]:
+    files = sorted(PACKAGE.rglob("*.py"))
+    assert len(files) > 10, "assistant/ not found or empty"
+    return files
+
+
+def _imports(path: Path) -> set[str]:
+    """Top-level names of every absolute import in a module, including ones inside functions."""
+    tree = ast.parse(path.read_text("utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute | ast.Name)
+            and (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id) in ("import_module", "__import__")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            names.add(node.args[0].value.split(".")[0])
+    return names
+
+
+def _rel(path: Path) -> str:
+    return path.relative_to(REPO).as_posix()
+
+
+def test_import_scanner_sees_lazy_imports(tmp_path: Path) -> None:
+    sample = tmp_path / "m.py"
+    sample.write_text(
+        "import os\nfrom chromadb.config import Settings\n"
+        "def f():\n    import torch.nn as nn\n    import importlib\n    return importlib.import_module('bm25s.tokenization')\n",
+        "utf-8",
+    )
+    assert _imports(sample) == {"os", "chromadb", "torch", "importlib", "bm25s"}
+
+
+def test_third_party_packages_only_in_their_adapters() -> None:
+    violations = []
+    for path in _modules():
+        rel = _rel(path)
+        for name in _imports(path):
+            allowed = LANGCHAIN_ALLOWED if name.startswith("langchain") else ADAPTERS.get(name)
+            if allowed is not None and rel not in allowed:
+                violations.append(f"{rel} imports {name} (allowed only in {', '.join(sorted(allowed))})")
+    assert violations == []
+
+
+def test_adapters_exist_where_expected() -> None:
+    # The rule above is vacuous if the adapters moved; the required ones must be where the map says.
+    for rel, name in (
+        ("assistant/store.py", "chromadb"),
+        ("assistant/embed.py", "sentence_transformers"),
+        ("assistant/llm/llamacpp.py", "llama_cpp"),
+        ("assistant/load.py", "pdfminer"),
+        ("assistant/keyword.py", "bm25s"),
+        ("assistant/llm/openai_http.py", "httpx"),
+    ):
+        assert name in _imports(REPO / rel), f"{rel} no longer imports {name}"
+
+
+def test_no_utils_module() -> None:
+    bad = [_rel(p) for p in _modules() if p.name in ("utils.py", "util.py", "helpers.py")]
+    assert bad == []
+    assert not (PACKAGE / "utils").exists()
+
+
+@pytest.mark.parametrize("module", ["assistant.cli", "assistant.pipeline"])
+def test_cli_import_stays_light(module: str) -> None:
+    heavy = ["torch", "chromadb", "llama_cpp", "sentence_transformers", "unstructured", "transformers"]
+    code = f"import sys, json, {module}; print(json.dumps([m for m in {heavy!r} if m in sys.modules]))"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
