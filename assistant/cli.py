@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -137,12 +138,12 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Files and folders."
         reports = pipe.ingest(paths, progress)
     colours = {"added": "green", "replaced": "green", "unchanged": "dim", "duplicate": "yellow", "failed": "red"}
     for r in reports:
-        line = f"[{colours[r.status]}]{r.status:9}[/] {r.path}"
+        line = f"[{colours[r.status]}]{r.status:9}[/] {escape(str(r.path))}"
         if r.doc_id:
-            line += f"  {r.doc_id}"
+            line += f"  {escape(r.doc_id)}"
         if r.message:
-            line += f"  — {r.message}"
-        console.print(line, highlight=False)
+            line += f"  — {escape(r.message)}"
+        console.print(line, highlight=False, soft_wrap=True)
     failed = sum(r.status == "failed" for r in reports)
     console.print(f"{len(reports)} files: " + ", ".join(f"{sum(r.status == s for r in reports)} {s}" for s in colours))
     raise typer.Exit(1 if failed else 0)
@@ -151,18 +152,22 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Files and folders."
 # --- ask ---------------------------------------------------------------------------------------------
 def print_answer(answer: Answer) -> None:
     console.print()
-    console.print(answer.text, highlight=False)
+    console.print(escape(answer.text), highlight=False, soft_wrap=True)
     for note in answer.notes:
-        console.print(f"[yellow]{note}[/]", highlight=False)
+        console.print(f"[yellow]{escape(note)}[/]", highlight=False, soft_wrap=True)
     if answer.citations:
         console.print("\n[bold]Nguồn trích dẫn[/]")
         for c in answer.citations:
             mark = "✓" if c.verified else "✗"
-            console.print(f"[{c.n}] {mark} {c.doc_id} › {c.breadcrumb}\n    “{c.quote}”", highlight=False)
+            console.print(escape(f"[{c.n}] {mark} {c.doc_id} › {c.breadcrumb}\n    “{c.quote}”"), highlight=False, soft_wrap=True)
     elif answer.refused and answer.passages:
         console.print("\n[bold]Các đoạn gần nhất[/]")
         for i, h in enumerate(answer.passages[:3], 1):
-            console.print(f"[{i}] {h.meta.doc_id} › {h.chunk.breadcrumb_text}\n    {h.chunk.text[:200]}…", highlight=False)
+            console.print(
+                escape(f"[{i}] {h.meta.doc_id} › {h.chunk.breadcrumb_text}\n    {h.chunk.text[:200]}…"),
+                highlight=False,
+                soft_wrap=True,
+            )
 
 
 @app.command()
@@ -192,7 +197,7 @@ def ask(
                 status.stop()
                 err.print("[dim]Các đoạn được tìm thấy:[/]")
                 for i, h in enumerate(ev.hits[: s.prompt_passages], 1):
-                    err.print(f"[dim]  [{i}] {h.meta.doc_id} › {h.chunk.breadcrumb_text[:90]}[/]", highlight=False)
+                    err.print(f"[dim]  {escape(f'[{i}] {h.meta.doc_id} › {h.chunk.breadcrumb_text[:90]}')}[/]", highlight=False)
                 status.update("mô hình đang trả lời…")
                 status.start()
             elif ev.kind == "answer":

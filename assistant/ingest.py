@@ -148,7 +148,7 @@ class Indexer:
         resolved = str(path.resolve())
         size = path.stat().st_size
         if size > self.max_bytes:
-            raise IngestError(f"file is {size / 1e6:.1f} MB, over the {self.max_bytes / 1e6:.0f} MB limit")
+            raise IngestError(load.size_error(size, self.max_bytes))
         h = hashlib.sha256(path.read_bytes())
         h.update(json.dumps(overrides, sort_keys=True, default=str, ensure_ascii=False).encode())
         h.update(f"{PIPELINE_VERSION}|{self.chunk_chars}".encode())

@@ -86,6 +86,11 @@ def _unsupported(path: Path) -> str:
     return f"unsupported file type {path.suffix.lower()}" if path.suffix else "unsupported file type (no extension)"
 
 
+def size_error(size: int, max_bytes: int) -> str:
+    """The message for a file over the size limit, in readable units."""
+    return f"file is {_size(size)}, over the {_size(max_bytes).replace('.0 ', ' ')} limit"
+
+
 def _size(n: float) -> str:
     for unit, scale in (("MB", 1e6), ("KB", 1e3)):
         if n >= scale:
@@ -108,8 +113,7 @@ def load_file(path: Path, *, max_bytes: int, ocr_language: str = "vie") -> Sourc
     except OSError as exc:
         raise IngestError(f"cannot read the file ({exc.strerror})") from None
     if size > max_bytes:
-        limit = _size(max_bytes).replace(".0 ", " ")
-        raise IngestError(f"file is {_size(size)}, over the {limit} limit")
+        raise IngestError(size_error(size, max_bytes))
     if size == 0:
         raise IngestError("empty file")
     fmt = _FORMATS[suffix]

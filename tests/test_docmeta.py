@@ -208,14 +208,16 @@ def test_read_manifest_errors(tmp_path: Path, content: str, message: str) -> Non
 
 
 @pytest.mark.parametrize("name", ["nghi-quyet-15-NQ-TU.md", "chi-thi-05-CT-TU.txt"])
-def test_sample_corpus_agrees_with_its_manifest(sample_dir: Path, name: str) -> None:
+def test_sample_corpus_headers_parse_without_the_manifest(sample_dir: Path, name: str) -> None:
     manifest = read_manifest(sample_dir)
     assert set(manifest) >= {"nghi-quyet-15-NQ-TU.md", "chi-thi-05-CT-TU.txt", "du-thao-bao-cao-45-BC-TU.pdf"}
-    expected = manifest[name]
+    assert "access_level" in manifest[name]  # the manifest adds only what a header cannot say
+    expected = {
+        "nghi-quyet-15-NQ-TU.md": ("15-NQ/TU", "NQ", date(2024, 3, 12)),
+        "chi-thi-05-CT-TU.txt": ("05-CT/TU", "CT", date(2024, 9, 9)),
+    }[name]
     meta = extract((sample_dir / name).read_text(encoding="utf-8"), name)  # header only, no overrides
-    assert meta.doc_id == expected["doc_id"]
-    assert meta.doc_type == expected["doc_type"]
-    assert meta.issued == date.fromisoformat(str(expected["issued"]))
+    assert (meta.doc_id, meta.doc_type, meta.issued) == expected
     assert meta.issuer_name == "TỈNH ỦY HÒA LÂM"
 
 

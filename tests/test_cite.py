@@ -1,0 +1,174 @@
+"""Citation stage: claims parsed from the model's JSON, every quote verified mechanically."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from datetime import date
+
+import pytest
+
+from assistant.cite import Claim, Verdict, parse_claims, verify
+from assistant.normalize import match_key
+from assistant.types import Chunk, DocMeta, Hit
+
+# A document's source text (Markdown, as the catalog keeps it) and two passages cut from it.
+DOC = (
+    "# NGHỊ QUYẾT\n\n"
+    "## II- MỤC TIÊU\n\n"
+    "a) Đến năm 2030:\n\n"
+    "- Kinh tế số chiếm **25%** GRDP của tỉnh\\.\n"
+    "- Tổng chi cho nghiên cứu khoa học và phát triển công nghệ đạt   2% GRDP,\n"
+    "  trong đó chi từ khu vực doanh nghiệp chiếm trên 40%.\n\n"
+    "## III- NHIỆM VỤ\n\n"
+    "Ủy ban nhân dân tỉnh chủ trì xây dựng Trung tâm dữ liệu dùng chung, hoàn thành trong năm 2026.\n"
+)
+META = DocMeta(doc_id="15-NQ/TU", doc_type="NQ", number="15", issued=date(2024, 3, 12), key="15-NQ/TU")
+
+
+def _hit(start_marker: str, end_marker: str, ordinal: int, crumb: tuple[str, ...]) -> Hit:
+    start = DOC.index(start_marker)
+    end = DOC.index(end_marker) + len(end_marker)
+    return Hit(chunk=Chunk("15-NQ/TU", ordinal, DOC[start:end], crumb, start, end), meta=META, score=1.0)
+
+
+HITS = [
+    _hit("a) Đến năm 2030", "trên 40%.", 1, ("II- MỤC TIÊU",)),
+    _hit("Ủy ban nhân dân tỉnh", "năm 2026.", 2, ("III- NHIỆM VỤ",)),
+]
+TEXTS = {"15-NQ/TU": DOC}
+
+
+def _one(claim: Claim, question: str = "") -> Verdict:
+    [verdict] = verify([claim], HITS, TEXTS, question)
+    return verdict
+
+
+def _assert_offsets(verdict: Verdict, quote: str) -> None:
+    c = verdict.citation
+    assert c is not None and c.verified
+    assert c.start is not None and c.end is not None
+    assert match_key(DOC[c.start : c.end]) == match_key(quote)
+    assert c.quote == DOC[c.start : c.end]  # the citation shows the source's own characters
+    chunk = HITS[c.n - 1].chunk
+    assert chunk.start <= c.start < c.end <= chunk.end
+
+
+def test_plain_quote_verifies_with_offsets() -> None:
+    quote = "trong đó chi từ khu vực doanh nghiệp chiếm trên 40%."
+    v = _one(Claim(1, quote, "Khu vực doanh nghiệp chi trên 40%."))
+    assert v.reason == "ok"
+    _assert_offsets(v, quote)
+    assert v.citation is not None
+    assert v.citation.doc_id == "15-NQ/TU" and v.citation.chunk_id == "15-NQ/TU#1" and v.citation.n == 1
+    assert v.citation.breadcrumb == "II- MỤC TIÊU"
+
+
+def test_nfd_quote_matches_nfc_passage() -> None:
+    quote = unicodedata.normalize("NFD", "Ủy ban nhân dân tỉnh chủ trì xây dựng Trung tâm dữ liệu dùng chung")
+    assert quote != unicodedata.normalize("NFC", quote)
+    v = _one(Claim(2, quote, "Ủy ban nhân dân tỉnh chủ trì."))
+    assert v.citation is not None, v.reason
+    _assert_offsets(v, quote)
+
+
+def test_new_style_tone_marks_match() -> None:
+    v = _one(Claim(2, "Uỷ ban nhân dân tỉnh chủ trì xây dựng", ""))
+    assert v.citation is not None, v.reason
+
+
+def test_markdown_noise_and_whitespace_are_ignored() -> None:
+    # The passage has **25%** and an escaped "\." ; the quote is plain.
+    quote = "Kinh tế số chiếm 25% GRDP của tỉnh."
+    v = _one(Claim(1, quote, "Kinh tế số chiếm 25% GRDP."))
+    assert v.citation is not None, v.reason
+    _assert_offsets(v, quote)
+    # The passage breaks this sentence over two lines with extra spaces; the quote has single spaces.
+    quote2 = "phát triển công nghệ đạt 2% GRDP, trong đó chi từ khu vực doanh nghiệp"
+    v2 = _one(Claim(1, quote2, "Đạt 2% GRDP."))
+    assert v2.citation is not None, v2.reason
+    _assert_offsets(v2, quote2)
+    # ... and the other way round: noise in the quote, none in the passage.
+    v3 = _one(Claim(2, "**Ủy ban nhân dân** tỉnh   chủ trì\nxây dựng", ""))
+    assert v3.citation is not None, v3.reason
+
+
+def test_quote_from_another_passage_is_rejected() -> None:
+    quote = "Ủy ban nhân dân tỉnh chủ trì xây dựng Trung tâm dữ liệu dùng chung"
+    assert _one(Claim(2, quote, "")).citation is not None
+    v = _one(Claim(1, quote, "UBND tỉnh chủ trì."))
+    assert v.citation is None
+    assert "[1]" in v.reason and "not found" in v.reason
+
+
+def test_passage_number_out_of_range_is_rejected() -> None:
+    for n in (0, 3, -1):
+        v = _one(Claim(n, "Kinh tế số chiếm 25% GRDP của tỉnh.", ""))
+        assert v.citation is None and "does not exist" in v.reason
+
+
+def test_invented_number_in_answer_is_rejected() -> None:
+    quote = "Tổng chi cho nghiên cứu khoa học và phát triển công nghệ đạt 2% GRDP"
+    v = _one(Claim(1, quote, "Tổng chi cho nghiên cứu khoa học đạt 30% GRDP."))
+    assert v.citation is None
+    assert "30" in v.reason
+    # a number that is in the quote is fine, so is one taken from the question
+    assert _one(Claim(1, quote, "Đạt 2% GRDP.")).citation is not None
+    assert _one(Claim(1, quote, "Đến năm 2030, đạt 2% GRDP."), question="Mục tiêu đến năm 2030?").citation is not None
+    assert _one(Claim(1, quote, "Đến năm 2030, đạt 2% GRDP.")).citation is None
+
+
+def test_too_short_or_empty_quote_is_rejected() -> None:
+    for quote in ("GRDP", "25% GRDP", "", "  **  "):
+        assert _one(Claim(1, quote, "")).citation is None, quote
+
+
+def test_fabricated_quote_is_rejected() -> None:
+    v = _one(Claim(1, "Kinh tế số chiếm 35% GRDP của tỉnh.", "Kinh tế số chiếm 35% GRDP."))
+    assert v.citation is None
+
+
+def test_each_claim_judged_separately_in_order() -> None:
+    claims = [
+        Claim(1, "Kinh tế số chiếm 25% GRDP của tỉnh.", "25% GRDP."),
+        Claim(1, "Kinh tế số chiếm 50% GRDP của tỉnh.", "50% GRDP."),
+        Claim(2, "hoàn thành trong năm 2026", "Năm 2026."),
+    ]
+    verdicts = verify(claims, HITS, TEXTS)
+    assert [v.claim for v in verdicts] == claims
+    assert [v.citation is not None for v in verdicts] == [True, False, True]
+
+
+def test_without_document_text_quote_still_verifies_without_offsets() -> None:
+    [v] = verify([Claim(1, "Kinh tế số chiếm 25% GRDP của tỉnh.", "")], HITS, {})
+    assert v.citation is not None and v.citation.start is None and v.citation.end is None
+
+
+def test_parse_claims_valid() -> None:
+    raw = json.dumps(
+        {"found": True, "claims": [{"passage": 2, "quote": "hoàn thành trong năm 2026", "answer": "Năm 2026."}]},
+        ensure_ascii=False,
+    )
+    found, claims = parse_claims(raw)
+    assert found is True
+    assert claims == [Claim(2, "hoàn thành trong năm 2026", "Năm 2026.")]
+    assert parse_claims('{"found": false, "claims": []}') == (False, [])
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "not json",
+        "",
+        '{"found": true, "claims": [',  # truncated output
+        "[1, 2]",
+        '{"found": true}',
+        '{"found": true, "claims": "none"}',
+        '{"found": true, "claims": ["a quote"]}',
+        '{"found": true, "claims": [{"quote": "Kinh tế số chiếm 25% GRDP"}]}',
+        '{"found": true, "claims": [{"passage": "một", "quote": "Kinh tế số chiếm", "answer": ""}]}',
+    ],
+)
+def test_parse_claims_rejects_malformed_output(raw: str) -> None:
+    with pytest.raises(ValueError):
+        parse_claims(raw)

@@ -1,0 +1,194 @@
+"""Retrieval: document references in questions, named documents first, missing ones reported, filters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from assistant.pipeline import Pipeline
+from assistant.retrieve import DocRef, Filters, find_refs
+from assistant.settings import Settings
+from tests.fakes import HashEmbedder
+
+# --- find_refs ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "doc_type", "number", "canonical"),
+    [
+        ("Nghị quyết 57 đặt mục tiêu gì?", "NQ", "57", None),
+        ("NQ 57 nói gì về kinh tế số?", "NQ", "57", None),
+        ("nq57 có gì mới", "NQ", "57", None),
+        ("Theo 57-NQ/TW, đến năm 2030 cần đạt gì?", "NQ", "57", "57-NQ/TW"),
+        ("theo 57-nq/tw thì sao", "NQ", "57", "57-NQ/TW"),
+        ("Kết luận số 69 yêu cầu gì?", "KL", "69", None),
+        ("Kết luận 69-KL/TW", "KL", "69", "69-KL/TW"),
+        ("Nghị quyết 03/NQ-CP giao nhiệm vụ gì?", "NQ", "03", "03/NQ-CP"),
+        ("Nghị định 124/2020/NĐ-CP quy định gì?", "NĐ", "124", "124/2020/NĐ-CP"),
+        ("Kế hoạch số 112/KH-UBND", "KH", "112", "112/KH-UBND"),
+        ("Chỉ thị 05 yêu cầu gì", "CT", "05", None),
+    ],
+)
+def test_find_refs(question: str, doc_type: str, number: str, canonical: str | None) -> None:
+    refs = find_refs(question)
+    assert len(refs) == 1, refs
+    ref = refs[0]
+    assert (ref.doc_type, ref.number, ref.canonical) == (doc_type, number, canonical)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Điều 5 quy định gì?",
+        "Mục tiêu đến năm 2030 là gì?",
+        "Tầm nhìn đến năm 2045 thế nào?",
+        "Khoản 2 Điều 12 của luật",
+        "tỷ lệ 80% hồ sơ trực tuyến",
+        "ngày 12/3/2024",
+        "",
+    ],
+)
+def test_not_refs(question: str) -> None:
+    assert find_refs(question) == []
+
+
+def test_several_refs_in_one_question() -> None:
+    refs = find_refs("So sánh Nghị quyết 57-NQ/TW với Kết luận 69 và NQ 03")
+    assert [(r.doc_type, r.number, r.canonical) for r in refs] == [
+        ("NQ", "57", "57-NQ/TW"),
+        ("KL", "69", None),
+        ("NQ", "03", None),
+    ]
+    assert all(isinstance(r, DocRef) for r in refs)
+
+
+# --- search over the ingested sample corpus ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pipe(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Iterator[Pipeline]:
+    root = tmp_path_factory.mktemp("retrieve")
+    p = Pipeline(Settings(index_dir=root / "idx", model_dir=root / "models", answer_mode="extractive"), embedder=HashEmbedder())
+    reports = p.ingest([sample_dir])
+    assert [r.status for r in reports] == ["added"] * 5, reports
+    yield p
+    p.close()
+
+
+def _doc_ids(p: Pipeline, question: str, filters: Filters | None = None, k: int = 50) -> list[str]:
+    return [h.meta.doc_id for h in p.retriever.search(question, k=k, filters=filters).hits]
+
+
+def test_named_document_comes_first(pipe: Pipeline) -> None:
+    question = "Kết luận 08 điều chỉnh những chỉ tiêu nào của Nghị quyết?"
+    ret = pipe.retriever.search(question, k=10)
+    assert ret.named == ["08-KL/TU"] and ret.missing == []
+    assert [h.meta.doc_id for h in ret.hits[:3]] == ["08-KL/TU"] * 3
+    # other documents are still there behind it
+    assert len({h.meta.doc_id for h in ret.hits}) > 1
+    # ... and after reranking, which is what an answer is built on
+    hits, _ = pipe.answerer.retrieve(question)
+    assert [h.meta.doc_id for h in hits[:3]] == ["08-KL/TU"] * 3
+
+
+@pytest.mark.parametrize(
+    ("question", "doc_id"),
+    [
+        ("NQ 15 nói gì về kinh tế số?", "15-NQ/TU"),
+        ("Nghị quyết số 15-NQ/TU đặt mục tiêu gì?", "15-NQ/TU"),
+        ("Kế hoạch 112 giao nhiệm vụ gì cho Sở Thông tin và Truyền thông?", "112/KH-UBND"),
+        ("Chỉ thị 05 yêu cầu diễn tập bao nhiêu lần?", "05-CT/TU"),
+    ],
+)
+def test_named_document_variants(pipe: Pipeline, question: str, doc_id: str) -> None:
+    ret = pipe.retriever.search(question, k=10)
+    assert ret.named == [doc_id]
+    assert ret.hits[0].meta.doc_id == doc_id
+
+
+def test_missing_document_is_reported(pipe: Pipeline) -> None:
+    ret = pipe.retriever.search("Nghị quyết 99-NQ/TW đặt mục tiêu gì về chuyển đổi số?", k=10)
+    assert ret.missing == ["99-NQ/TW"]
+    assert ret.named == []
+    both = pipe.retriever.search("Nghị quyết 15 và Kết luận 77 khác nhau thế nào?", k=10)
+    assert both.named == ["15-NQ/TU"]
+    assert len(both.missing) == 1 and "77" in both.missing[0]
+
+
+def test_hits_carry_scores_and_are_unique(pipe: Pipeline) -> None:
+    ret = pipe.retriever.search("kinh tế số chiếm bao nhiêu phần trăm GRDP", k=10)
+    assert len(ret.hits) == 10
+    ids = [h.chunk.chunk_id for h in ret.hits]
+    assert len(set(ids)) == len(ids)
+    assert all(h.score > 0 for h in ret.hits)
+    assert any(h.keyword_score for h in ret.hits) and any(h.dense_score is not None for h in ret.hits)
+    assert {"embed_query", "search", "retrieve"} <= set(ret.timings)
+
+
+def test_filter_by_doc_type(pipe: Pipeline) -> None:
+    assert set(_doc_ids(pipe, "chỉ tiêu chuyển đổi số đến năm 2030", Filters(doc_types=("KL",)))) == {"08-KL/TU"}
+    assert set(_doc_ids(pipe, "chỉ tiêu chuyển đổi số đến năm 2030", Filters(doc_types=("kh", "CT")))) == {
+        "112/KH-UBND",
+        "05-CT/TU",
+    }
+
+
+def test_filter_by_doc_id(pipe: Pipeline) -> None:
+    got = _doc_ids(pipe, "Nghị quyết 15 đặt mục tiêu gì về kinh tế số?", Filters(doc_ids=("112/KH-UBND",)))
+    assert got and set(got) == {"112/KH-UBND"}
+
+
+def test_filter_by_date_range(pipe: Pipeline) -> None:
+    question = "kết quả thực hiện chuyển đổi số"
+    assert set(_doc_ids(pipe, question, Filters(date_from=date(2025, 1, 1)))) == {"45-BC/TU", "08-KL/TU"}
+    assert set(_doc_ids(pipe, question, Filters(date_to=date(2024, 6, 30)))) == {"15-NQ/TU", "112/KH-UBND"}
+    assert set(_doc_ids(pipe, question, Filters(date_from=date(2024, 4, 25), date_to=date(2024, 9, 9)))) == {
+        "112/KH-UBND",
+        "05-CT/TU",
+    }
+    assert _doc_ids(pipe, question, Filters(date_from=date(2030, 1, 1))) == []
+
+
+def test_max_access_rank_hides_internal_documents(pipe: Pipeline) -> None:
+    # Questions that the internal draft report 45-BC/TU answers best, or that name it.
+    questions = [
+        "Dự thảo báo cáo sơ kết một năm thực hiện Nghị quyết nói kinh tế số đạt bao nhiêu phần trăm GRDP?",
+        "Báo cáo 45-BC/TU nói gì về trung tâm dữ liệu dùng chung?",
+        "sơ kết một năm kết quả đạt được hạn chế",
+    ]
+    for q in questions:
+        assert "45-BC/TU" in _doc_ids(pipe, q), q  # the filter is what hides it
+        public = _doc_ids(pipe, q, Filters(max_access_rank=0))
+        assert public, q
+        assert "45-BC/TU" not in public, q
+        hits, _ = pipe.answerer.retrieve(q, Filters(max_access_rank=0))
+        assert all(h.meta.access_level == "công khai" for h in hits), q
+    # rank 1 (nội bộ) admits it again
+    assert "45-BC/TU" in _doc_ids(pipe, questions[1], Filters(max_access_rank=1))
+
+
+def test_new_documents_are_searchable_without_restart(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.md").write_text(
+        "# Kế hoạch phát triển du lịch\n\nĐến năm 2030, tỉnh đón 2 triệu lượt khách du lịch quốc tế.\n", "utf-8"
+    )
+    p = Pipeline(
+        Settings(index_dir=tmp_path / "idx", model_dir=tmp_path / "m", answer_mode="extractive"), embedder=HashEmbedder()
+    )
+    try:
+        p.ingest([corpus])
+        first = p.retriever.search("cảng hàng không quốc tế", k=5)
+        assert all("cảng hàng không" not in h.chunk.text for h in first.hits)
+        (corpus / "b.md").write_text(
+            "# Đề án giao thông\n\nXây dựng cảng hàng không quốc tế Hòa Lâm, hoàn thành năm 2029.\n", "utf-8"
+        )
+        p.ingest([corpus])
+        second = p.retriever.search("cảng hàng không quốc tế", k=5)
+        assert second.hits and "cảng hàng không" in second.hits[0].chunk.text
+        assert second.hits[0].keyword_score  # the keyword index was refreshed too
+    finally:
+        p.close()
