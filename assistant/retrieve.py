@@ -28,6 +28,13 @@ TYPE_WORDS = {
 _INFORMAL = re.compile(
     r"(?<![\w-])(" + "|".join(sorted(map(re.escape, TYPE_WORDS), key=len, reverse=True)) + r")\s*(?:số\s*)?(\d+)(?![\w/-])"
 )
+# A reference right after these words names the document the question's subject relates to
+# ("kế hoạch … thực hiện Nghị quyết 57"), not the subject itself.
+_RELATION_CONTEXT = re.compile(
+    r"(thực hiện|triển khai|cụ thể hóa|quán triệt|sửa đổi|bổ sung|thay thế|bãi bỏ|hướng dẫn)\s*(?:các\s*)?"
+    r"(?:(?:" + "|".join(sorted(map(re.escape, TYPE_WORDS), key=len, reverse=True)) + r")\s*(?:số\s*)?)?$"
+)
+RELATION_KINDS = ("implements", "continues", "amends", "replaces", "repeals")
 _FORMAL = re.compile(r"(?<![\w])(\d+)(?:/(\d{4}))?([-/])([a-zđ]+)([-/])([a-zđ0-9]+(?:-[a-zđ0-9]+)*)")
 
 
@@ -70,6 +77,7 @@ class DocRef:
     doc_type: str | None
     number: str
     canonical: str | None  # full form when written in full
+    via_relation: bool = False  # named as what the asked-about document implements, continues, amends…
 
 
 @dataclass
@@ -96,13 +104,17 @@ def find_refs(question: str) -> list[DocRef]:
             dtype = typ.upper()
         else:
             continue
-        refs.append(DocRef(m.group(0), dtype.replace("QD", "QĐ").replace("ND", "NĐ"), number, canon))
+        refs.append(DocRef(m.group(0), dtype.replace("QD", "QĐ").replace("ND", "NĐ"), number, canon, _via(q, m.start())))
         spans.append(m.span())
     for m in _INFORMAL.finditer(q):
         if any(a <= m.start() < b for a, b in spans):
             continue
-        refs.append(DocRef(m.group(0), TYPE_WORDS[m.group(1)], m.group(2), None))
+        refs.append(DocRef(m.group(0), TYPE_WORDS[m.group(1)], m.group(2), None, _via(q, m.start())))
     return refs
+
+
+def _via(folded: str, start: int) -> bool:
+    return bool(_RELATION_CONTEXT.search(folded[max(0, start - 40) : start]))
 
 
 def _same_number(a: str | None, b: str) -> bool:
@@ -163,12 +175,26 @@ class Retriever:
                 missing.append(ref.canonical or ref.text)
         return keys, missing
 
+    def related(self, keys: list[str]) -> list[str]:
+        """Indexed documents that implement, continue, amend, replace or repeal the given ones."""
+        out: list[str] = []
+        for key in keys:
+            _, incoming = self._catalog.relations(key)
+            out += [src for rel, src in incoming if rel in RELATION_KINDS and src in self._docs and src not in out]
+        return out
+
     def search(self, question: str, k: int = 10, filters: Filters | None = None) -> Retrieval:
         t0 = time.perf_counter()
         self._sync()
         filters = filters or Filters()
         refs = find_refs(question)
-        named_keys, missing = self.resolve(refs)
+        named_keys, missing = self.resolve([r for r in refs if not r.via_relation])
+        context_keys, context_missing = self.resolve([r for r in refs if r.via_relation])
+        missing += context_missing
+        related = self.related(context_keys)
+        if context_keys and not named_keys:
+            # "the plan implementing NQ 57": the documents related to NQ 57 come first, then NQ 57 itself
+            named_keys = related or context_keys
         allowed_keys: set[str] | None = None
         if not filters.empty:
             allowed_keys = {key for key, meta in self._docs.items() if filters.admits(meta, self._rank(key))}
