@@ -18,7 +18,6 @@ import re
 import tempfile
 import threading
 import unicodedata
-from collections import Counter
 from collections.abc import AsyncGenerator, Generator
 from datetime import date
 from pathlib import Path
@@ -405,7 +404,7 @@ def create_app(pipeline: Pipeline) -> FastAPI:
     # --- documents ----------------------------------------------------------------------------
     @app.get("/documents", summary="Indexed documents")
     def list_documents() -> list[dict[str, Any]]:
-        counts = Counter(key for _, key, _, _ in catalog.all_chunks())
+        counts = catalog.passage_counts()
         return [document_json(rec, counts[rec.meta.key]) for rec in catalog.documents()]
 
     @app.get("/documents/{key:path}", summary="One document: metadata, relations, text and passages")
@@ -500,7 +499,7 @@ def create_app(pipeline: Pipeline) -> FastAPI:
     def delete_locked(key: str) -> None:
         with lock:
             rec = resolve(key)
-            pipeline.indexer.delete(rec.meta.key)
+            pipeline.delete(rec.meta.key)
             source = Path(rec.source_path)
             if source.parent == uploads.resolve():
                 source.unlink(missing_ok=True)

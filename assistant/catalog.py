@@ -260,6 +260,14 @@ class Catalog:
             out.append((str(cid), str(key), " › ".join(json.loads(crumb)) + "\n" + str(text), int(rank)))
         return out
 
+    def passage_counts(self) -> dict[str, int]:
+        """Number of passages of each complete document, by key."""
+        rows = self._db.execute(
+            "SELECT c.doc_key, COUNT(*) FROM chunks c JOIN documents d ON d.key = c.doc_key "
+            "WHERE d.status='complete' GROUP BY c.doc_key"
+        )
+        return {str(k): int(n) for k, n in rows}
+
     def doc_chunks(self, key: str) -> list[Chunk]:
         rows = self._db.execute(
             "SELECT ordinal, text, breadcrumb, start, end FROM chunks WHERE doc_key=? ORDER BY ordinal", (key,)

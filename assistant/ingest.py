@@ -226,11 +226,3 @@ class Indexer:
             chunks=len(chunks),
             message=f"{len(chunks)} passages{note}",
         )
-
-    def delete(self, key: str) -> bool:
-        if self.catalog.by_key(key) is None:
-            return False
-        self.catalog.remove_document(key)
-        self.store.delete_doc(key)
-        self.refresh_keyword()
-        return True

@@ -115,6 +115,14 @@ class Pipeline:
     def ingest(self, paths: Sequence[Path], progress: Progress | None = None) -> list[FileReport]:
         return self.indexer.ingest(paths, progress)
 
+    def delete(self, key: str) -> bool:
+        """Remove a document from the catalog and the vector store (no model is loaded for this)."""
+        if self.catalog.by_key(key) is None:
+            return False
+        self.catalog.remove_document(key)
+        self.store.delete_doc(key)
+        return True  # the keyword index follows the catalog's generation on next use
+
     def ask(self, question: str) -> Answer:
         return self.answerer.ask(question)
 
