@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from assistant.catalog import Catalog
-from assistant.cite import Claim, parse_claims, verify
+from assistant.cite import AnswerTextStream, Claim, parse_claims, verify
 from assistant.prompt import ANSWER_SCHEMA, Templates, build_messages, select_passages
 from assistant.rerank import coverage, key_terms, rank_sentences, rerank
 from assistant.retrieve import Filters, Retrieval, Retriever
@@ -28,7 +28,7 @@ _FOLLOW_UP = re.compile(r"^(còn|thế còn|vậy|thế|vậy còn|và)\b|(thì 
 class Event:
     """One step of a streamed answer: passages first, then text pieces, then the final answer."""
 
-    kind: str  # "passages" | "token" | "answer"
+    kind: str  # "passages" | "token" (raw model output) | "text" (answer prose as it is written) | "answer"
     hits: list[Hit] = field(default_factory=list)
     text: str = ""
     answer: Answer | None = None
@@ -126,10 +126,13 @@ class Answerer:
         messages, items = build_messages(self._tpl, question, items, count_tokens=self._gen.count_tokens, budget=budget)
         t1 = time.perf_counter()
         pieces: list[str] = []
+        prose = AnswerTextStream()
         try:
             for piece in self._gen.stream(messages, json_schema=ANSWER_SCHEMA):
                 pieces.append(piece)
                 yield Event("token", text=piece)
+                if text := prose.feed(piece):
+                    yield Event("text", text=text)
         except RuntimeError as exc:
             notes.append(f"Mô hình lỗi ({exc}); chuyển sang chế độ trích xuất.")
         timings["generate"] = time.perf_counter() - t1

@@ -105,3 +105,55 @@ def verify(claims: list[Claim], hits: list[Hit], doc_texts: dict[str, str], ques
             )
         )
     return out
+
+
+class AnswerTextStream:
+    """Pull the text of every `"answer"` field out of the model's JSON while it streams.
+
+    The model writes `{"found": …, "claims": [{"passage": 1, "quote": "…", "answer": "…"}, …]}`;
+    users should see the answers as they are written, not the JSON. Feed pieces in order; each
+    call returns the answer text that became available (claims separated by a newline).
+    """
+
+    _KEY = re.compile(r'"answer"\s*:\s*"')
+
+    def __init__(self) -> None:
+        self._buf = ""
+        self._pos = 0
+        self._inside = False
+        self._claims = 0
+
+    def feed(self, piece: str) -> str:
+        self._buf += piece
+        out: list[str] = []
+        while True:
+            if not self._inside:
+                m = self._KEY.search(self._buf, self._pos)
+                if not m:
+                    return "".join(out)
+                self._pos = m.end()
+                self._inside = True
+                if self._claims:
+                    out.append("\n")
+                self._claims += 1
+            while self._pos < len(self._buf):
+                c = self._buf[self._pos]
+                if c == '"':
+                    self._pos += 1
+                    self._inside = False
+                    break
+                if c == "\\":
+                    esc = self._buf[self._pos + 1 : self._pos + 6]
+                    if not esc or (esc[0] == "u" and len(esc) < 5):
+                        return "".join(out)  # wait for the rest of the escape
+                    if esc[0] == "u":
+                        out.append(chr(int(esc[1:5], 16)))
+                        self._pos += 6
+                    else:
+                        out.append({"n": "\n", "t": "\t"}.get(esc[0], esc[0]))
+                        self._pos += 2
+                    continue
+                out.append(c)
+                self._pos += 1
+            if self._inside:
+                return "".join(out)

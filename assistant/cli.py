@@ -191,16 +191,29 @@ def ask(
     )  # fmt: skip
     answer: Answer | None = None
     ev: Event
+    drafting = False
     with console.status("đang tìm căn cứ…") as status:
         for ev in pipe.answerer.stream(question, filters):
-            if ev.kind == "passages" and not as_json:
+            if as_json:
+                if ev.kind == "answer":
+                    answer = ev.answer
+                continue
+            if ev.kind == "passages":
                 status.stop()
                 err.print("[dim]Các đoạn được tìm thấy:[/]")
                 for i, h in enumerate(ev.hits[: s.prompt_passages], 1):
                     err.print(f"[dim]  {escape(f'[{i}] {h.meta.doc_id} › {h.chunk.breadcrumb_text[:90]}')}[/]", highlight=False)
                 status.update("mô hình đang trả lời…")
                 status.start()
+            elif ev.kind == "text":
+                if not drafting:  # the model's prose streams to stderr; the verified answer follows on stdout
+                    status.stop()
+                    err.print("[dim]bản nháp của mô hình (chưa kiểm chứng):[/] ", end="")
+                    drafting = True
+                err.print(f"[dim]{escape(ev.text)}[/]", end="", highlight=False, soft_wrap=True)
             elif ev.kind == "answer":
+                if drafting:
+                    err.print()
                 answer = ev.answer
     assert answer is not None
     if as_json:

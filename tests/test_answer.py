@@ -191,8 +191,10 @@ def test_stream_event_order(make_pipe: MakePipe) -> None:
     assert kinds.count("passages") == 1
     tokens = [e for e in events if e.kind == "token"]
     assert len(tokens) >= 1
-    assert set(kinds[1:-1]) == {"token"}
+    assert set(kinds[1:-1]) == {"token", "text"}
     assert "".join(e.text for e in tokens) == raw
+    # the answer prose streams as it is written, without the JSON around it
+    assert "".join(e.text for e in events if e.kind == "text") == "Đạt 1,5% GRDP."
     assert [h.chunk.chunk_id for h in events[0].hits] == [h.chunk.chunk_id for h in hits]
     final = events[-1].answer
     assert final is not None and final.mode == "generated"

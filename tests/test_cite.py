@@ -172,3 +172,16 @@ def test_parse_claims_valid() -> None:
 def test_parse_claims_rejects_malformed_output(raw: str) -> None:
     with pytest.raises(ValueError):
         parse_claims(raw)
+
+
+def test_answer_text_stream_yields_only_answer_prose_across_piece_boundaries() -> None:
+    from assistant.cite import AnswerTextStream
+
+    raw = (
+        '{"found": true, "claims": [{"passage": 1, "quote": "đạt 2% GDP", "answer": "Chi R&D đạt \\"2%\\" GDP"},'
+        ' {"passage": 2, "quote": "x y z", "answer": "Tầm nhìn \\u0032045"}]}'
+    )
+    for size in (1, 2, 3, 7, len(raw)):
+        stream = AnswerTextStream()
+        text = "".join(stream.feed(raw[i : i + size]) for i in range(0, len(raw), size))
+        assert text == 'Chi R&D đạt "2%" GDP\nTầm nhìn 2045'
