@@ -61,7 +61,8 @@ class Answerer:
         top_k: int = 10,
         prompt_passages: int = 3,
         prompt_sentences: int = 4,
-        min_coverage: float = 0.5,
+        min_coverage: float = 0.35,
+        min_sentence_coverage: float = 0.5,
         mode: str = "generate",
         answer_tokens: int = 320,
     ) -> None:
@@ -73,6 +74,7 @@ class Answerer:
         self._np = prompt_passages
         self._ns = prompt_sentences
         self._min_cov = min_coverage
+        self._min_sent = min_sentence_coverage
         self._mode = mode
         self._answer_tokens = answer_tokens
 
@@ -174,7 +176,7 @@ class Answerer:
     def _extractive(self, question: str, terms: set[str], weights: dict[str, float], hits: list[Hit]) -> Answer:
         """The best sentences of the best passages, quoted verbatim with citations."""
         pool = hits[: self._np]
-        ranked = [s for s in rank_sentences(terms, pool, weights) if s.score >= self._min_cov]
+        ranked = [s for s in rank_sentences(terms, pool, weights) if s.score >= self._min_sent]
         chosen = ranked[:2]
         if not chosen:
             return Answer(question, REFUSAL, "refused", passages=hits)

@@ -109,7 +109,8 @@ class Pipeline:
         return Answerer(
             self.retriever, self.catalog, self.generator, Templates.load(s.prompts_dir),
             top_k=s.top_k, prompt_passages=s.prompt_passages, prompt_sentences=s.prompt_sentences,
-            min_coverage=s.min_evidence_coverage, mode=s.answer_mode, answer_tokens=s.llm_max_tokens,
+            min_coverage=s.min_evidence_coverage,
+            min_sentence_coverage=s.min_sentence_coverage, mode=s.answer_mode, answer_tokens=s.llm_max_tokens,
         )  # fmt: skip
 
     def ingest(self, paths: Sequence[Path], progress: Progress | None = None) -> list[FileReport]:

@@ -163,12 +163,15 @@ class Retriever:
         keys: list[str] = []
         missing: list[str] = []
         for ref in refs:
-            found = [
-                k
-                for k, m in self._docs.items()
-                if (ref.canonical and normalize_text(m.doc_id).upper() == ref.canonical)
-                or (not ref.canonical and m.doc_type == ref.doc_type and _same_number(m.number, ref.number))
-            ]
+            same_type = [k for k, m in self._docs.items() if m.doc_type == ref.doc_type and _same_number(m.number, ref.number)]
+            if ref.canonical:
+                # exact number first; a number written with the wrong separators ("57/NQ-TW") still finds
+                # "57-NQ/TW" through its type, number and issuer
+                issuer = ref.canonical.replace("/", "-").split("-")[-1]
+                found = [k for k, m in self._docs.items() if normalize_text(m.doc_id).upper() == ref.canonical]
+                found = found or [k for k in same_type if (self._docs[k].issuer or "").upper() == issuer]
+            else:
+                found = same_type
             if found:
                 keys += [k for k in found if k not in keys]
             else:

@@ -100,10 +100,18 @@ class Settings(BaseSettings):
         "the best verified sentences with citations.",
     )
     min_evidence_coverage: float = Field(
+        default=0.35,
+        ge=0,
+        le=1,
+        description="IDF-weighted share of the question's key terms that the best passages must contain, "
+        "or the assistant refuses before asking the model.",
+    )
+    min_sentence_coverage: float = Field(
         default=0.5,
         ge=0,
         le=1,
-        description="Share of the question's key terms the best evidence must contain, or the assistant refuses.",
+        description="IDF-weighted share of the question's key terms a sentence (with its breadcrumb) must contain "
+        "to be given as an extractive answer.",
     )
     prompts_dir: Path = Field(
         default=Path(__file__).resolve().parent.parent / "prompts",

@@ -192,3 +192,19 @@ def test_new_documents_are_searchable_without_restart(tmp_path: Path) -> None:
         assert second.hits[0].keyword_score  # the keyword index was refreshed too
     finally:
         p.close()
+
+
+def test_number_written_with_wrong_separators_still_resolves(tmp_path: Path) -> None:
+    from assistant.pipeline import Pipeline
+    from assistant.settings import Settings
+    from tests.fakes import HashEmbedder
+
+    repo = Path(__file__).resolve().parents[1]
+    pipe = Pipeline(Settings(index_dir=tmp_path / "idx"), embedder=HashEmbedder())
+    pipe.ingest([repo / "corpora" / "sample"])
+    for question in ("Nghị quyết 15/NQ-TU đặt mục tiêu gì?", "Nghị quyết 15-NQ/TU đặt mục tiêu gì?"):
+        ret = pipe.retriever.search(question, k=3)
+        assert ret.named == ["15-NQ/TU"] and ret.missing == [], question
+        assert [h.meta.doc_id for h in ret.hits] == ["15-NQ/TU"] * 3
+    assert pipe.retriever.search("Nghị quyết 15/NQ-CP đặt mục tiêu gì?", k=3).missing == ["15/NQ-CP"]
+    pipe.close()
