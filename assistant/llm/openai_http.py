@@ -65,6 +65,7 @@ class OpenAIServerGenerator:
         t0 = time.perf_counter()
         first: float | None = None
         pieces = 0
+        done = False
         with httpx.stream("POST", self._url, json=body, headers=self._headers, timeout=self._timeout) as resp:
             if resp.status_code >= 400:
                 resp.read()
@@ -74,6 +75,7 @@ class OpenAIServerGenerator:
                     continue
                 data = line[5:].strip()
                 if data == "[DONE]":
+                    done = True
                     break
                 try:
                     delta = json.loads(data)["choices"][0].get("delta", {}).get("content")
@@ -86,3 +88,7 @@ class OpenAIServerGenerator:
                     yield str(delta)
         end = time.perf_counter()
         self.stats = {"ttft": (first or end) - t0, "gen_tokens": float(pieces)}
+        if not pieces and not done:
+            raise RuntimeError(
+                "the LLM server closed the stream without any output (is the prompt longer than its context size?)"
+            )

@@ -39,7 +39,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log_fh = log.open("wb")  # a file, not a pipe: llama.cpp's load log would fill a pipe and block the server
     proc = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--host", "127.0.0.1", "--port", str(port),
-         "--n_ctx", "2048", "--n_threads", "2", "--model_alias", "smol"],
+         "--n_ctx", "8192", "--n_threads", "2", "--model_alias", "smol"],
         stdout=log_fh, stderr=subprocess.STDOUT,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}/v1"
@@ -79,6 +79,12 @@ def test_json_schema_constrains_the_server_output(server: str) -> None:
     assert isinstance(data["found"], bool) and isinstance(data["claims"], list)
     for claim in data["claims"]:
         assert set(claim) >= {"passage", "quote", "answer"} and isinstance(claim["passage"], int)
+
+
+def test_a_prompt_over_the_server_context_is_a_clear_error(server: str) -> None:
+    gen = OpenAIServerGenerator(server, "smol", max_tokens=8)
+    with pytest.raises(RuntimeError, match="longer than its context size"):
+        list(gen.stream([ChatMessage("user", "xin chào các đồng chí " * 3000)]))
 
 
 def test_server_errors_are_reported(server: str) -> None:
