@@ -64,6 +64,28 @@ def locate(hit: Hit, quote: str, doc_text: str) -> tuple[int, int] | None:
     return find_span(doc_text, quote)
 
 
+def fragments(quote: str) -> list[str]:
+    """Pieces of a quote that spans lines or an elision ("…"), each of which must be verbatim on its own."""
+    parts = re.split(r"\n+|\s*(?:…|\.\.\.)\s*", quote)
+    return [p.strip() for p in parts if len(match_key(p).split()) >= 3]
+
+
+def verified_quote(claim: Claim, hit: Hit) -> str | None:
+    """The claim's quote if it is verbatim in the passage; otherwise its best verbatim fragment, or None.
+
+    A model sometimes copies two sentences that were shown on adjacent lines but are not adjacent
+    in the source. Each fragment is checked on its own, and only a verbatim fragment is cited:
+    the one holding most of the answer's numbers, then the longest.
+    """
+    if quote_in_passage(claim.quote, hit):
+        return claim.quote
+    found = [f for f in fragments(claim.quote) if quote_in_passage(f, hit)]
+    if not found:
+        return None
+    wanted = numbers(claim.answer)
+    return max(found, key=lambda f: (len(wanted & numbers(f)), len(f)))
+
+
 def quote_in_passage(quote: str, hit: Hit) -> bool:
     key = match_key(quote)
     return len(key.split()) >= 3 and key in match_key(hit.chunk.text)
@@ -78,16 +100,17 @@ def verify(claims: list[Claim], hits: list[Hit], doc_texts: dict[str, str], ques
             out.append(Verdict(claim, None, f"passage [{claim.passage}] does not exist"))
             continue
         hit = hits[claim.passage - 1]
-        if not quote_in_passage(claim.quote, hit):
+        quote = verified_quote(claim, hit)
+        if quote is None:
             out.append(Verdict(claim, None, f"quote not found in passage [{claim.passage}]"))
             continue
-        invented = numbers(claim.answer) - numbers(claim.quote) - allowed_numbers
+        invented = numbers(claim.answer) - numbers(quote) - allowed_numbers
         if invented:
             out.append(Verdict(claim, None, f"number(s) {', '.join(sorted(invented))} not in the quote"))
             continue
         doc_text = doc_texts.get(hit.chunk.doc_id, "")
-        span = locate(hit, claim.quote, doc_text) if doc_text else None
-        original = doc_text[span[0] : span[1]] if span else claim.quote
+        span = locate(hit, quote, doc_text) if doc_text else None
+        original = doc_text[span[0] : span[1]] if span else quote
         out.append(
             Verdict(
                 claim,

@@ -71,7 +71,7 @@ class PromptPassage:
 def select_passages(question: str, hits: list[Hit], *, passages: int, sentences: int) -> list[PromptPassage]:
     out = []
     for i, hit in enumerate(hits[:passages], 1):
-        shown = "\n".join(best_sentences(question, hit.chunk.text, sentences))
+        shown = "\n".join(best_sentences(question, hit.chunk.text, sentences, mark_gaps=True))
         out.append(PromptPassage(i, hit, shown or hit.chunk.text[:600]))
     return out
 

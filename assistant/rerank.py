@@ -56,8 +56,12 @@ class ScoredSentence:
     score: float
 
 
-def best_sentences(question: str, text: str, limit: int) -> list[str]:
-    """The `limit` sentences of `text` that cover most of the question, in their original order."""
+def best_sentences(question: str, text: str, limit: int, *, mark_gaps: bool = False) -> list[str]:
+    """The `limit` sentences of `text` that cover most of the question, in their original order.
+
+    With `mark_gaps`, an "…" item stands where sentences were left out between two kept ones, so a
+    reader (the model) does not take non-adjacent sentences for one passage of text.
+    """
     terms = key_terms(question)
     sents = split_sentences(text)
     if len(sents) <= limit:
@@ -69,7 +73,12 @@ def best_sentences(question: str, text: str, limit: int) -> list[str]:
         score = len(terms & toks) + 0.5 * len(bigram_q & toks)
         scored.append((score, -i, i))
     keep = sorted(i for _, _, i in sorted(scored, reverse=True)[:limit])
-    return [sents[i] for i in keep]
+    out: list[str] = []
+    for j, i in enumerate(keep):
+        if mark_gaps and j and i != keep[j - 1] + 1:
+            out.append("…")
+        out.append(sents[i])
+    return out
 
 
 def rank_sentences(

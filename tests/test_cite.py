@@ -185,3 +185,26 @@ def test_answer_text_stream_yields_only_answer_prose_across_piece_boundaries() -
         stream = AnswerTextStream()
         text = "".join(stream.feed(raw[i : i + size]) for i in range(0, len(raw), size))
         assert text == 'Chi R&D đạt "2%" GDP\nTầm nhìn 2045'
+
+
+def test_quote_joining_non_adjacent_lines_is_cut_to_its_verbatim_fragment() -> None:
+    from assistant.cite import Claim, verify
+    from assistant.types import Chunk, DocMeta, Hit
+
+    text = "a) Đến năm 2030:\n- Tỷ lệ hồ sơ trực tuyến đạt 80%.\n- Tổng chi cho nghiên cứu đạt 1,5% GRDP."
+    hit = Hit(Chunk("9-NQ/TU", 0, text, ("II",), 0, len(text)), DocMeta("9-NQ/TU", key="9-NQ/TU"), 1.0)
+    joined = "a) Đến năm 2030:\n- Tổng chi cho nghiên cứu đạt 1,5% GRDP."  # not contiguous in the source
+    [v] = verify([Claim(1, joined, "1,5% GRDP")], [hit], {"9-NQ/TU": text})
+    assert v.citation is not None and v.citation.quote == "- Tổng chi cho nghiên cứu đạt 1,5% GRDP."
+    assert text[v.citation.start : v.citation.end] == v.citation.quote
+    # a fragment that does not hold the answer's number cannot carry it
+    [bad] = verify([Claim(1, "a) Đến năm 2030:\n- Tổng chi cho đầu tư đạt 9%.", "9%")], [hit], {"9-NQ/TU": text})
+    assert bad.citation is None
+
+
+def test_prompt_marks_gaps_between_non_adjacent_sentences() -> None:
+    from assistant.rerank import best_sentences
+
+    text = "Mục tiêu chung rõ ràng. Câu không liên quan một. Câu không liên quan hai. Chi cho nghiên cứu đạt 2% GDP."
+    got = best_sentences("mục tiêu chi cho nghiên cứu", text, 2, mark_gaps=True)
+    assert got == ["Mục tiêu chung rõ ràng.", "…", "Chi cho nghiên cứu đạt 2% GDP."]
