@@ -29,14 +29,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from assistant.answer import Event
+from assistant.answer import Event, answer_json, passages_json
 from assistant.catalog import DocRecord
 from assistant.ingest import IndexMismatch
 from assistant.load import SUPPORTED_SUFFIXES
 from assistant.models import ModelError
 from assistant.pipeline import Pipeline
 from assistant.retrieve import Filters
-from assistant.types import Answer, Citation, FileReport, Hit
+from assistant.types import FileReport
 
 log = logging.getLogger(__name__)
 
@@ -85,41 +85,6 @@ class AskRequest(BaseModel):
 
 
 # --- serialisation -------------------------------------------------------------------------------
-
-
-def citation_json(c: Citation) -> dict[str, Any]:
-    return {
-        "n": c.n, "doc_id": c.doc_id, "breadcrumb": c.breadcrumb, "quote": c.quote, "verified": c.verified,
-        "chunk_id": c.chunk_id, "start": c.start, "end": c.end,
-    }  # fmt: skip
-
-
-def passages_json(hits: list[Hit]) -> list[dict[str, Any]]:
-    """Passages numbered from 1, as the answer's citations number them."""
-    return [
-        {
-            "n": n,
-            "doc_id": h.meta.doc_id,
-            "key": h.chunk.doc_id,
-            "chunk_id": h.chunk.chunk_id,
-            "breadcrumb": h.chunk.breadcrumb_text,
-            "text": h.chunk.text,
-            "score": h.score,
-        }
-        for n, h in enumerate(hits, 1)
-    ]
-
-
-def answer_json(answer: Answer) -> dict[str, Any]:
-    return {
-        "question": answer.question,
-        "answer": answer.text,
-        "mode": answer.mode,
-        "citations": [citation_json(c) for c in answer.citations],
-        "passages": passages_json(answer.passages),
-        "notes": list(answer.notes),
-        "timings": dict(answer.timings),
-    }
 
 
 def document_json(rec: DocRecord, passages: int) -> dict[str, Any]:

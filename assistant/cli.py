@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from assistant import models
-from assistant.answer import Event
+from assistant.answer import Event, answer_json
 from assistant.pipeline import Pipeline
 from assistant.retrieve import Filters
 from assistant.settings import Settings, load_settings
@@ -220,21 +220,6 @@ def ask(
         print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
     else:
         print_answer(answer)
-
-
-def answer_json(answer: Answer) -> dict[str, object]:
-    return {
-        "question": answer.question,
-        "answer": answer.text,
-        "mode": answer.mode,
-        "citations": [c.__dict__ for c in answer.citations],
-        "passages": [
-            {"doc_id": h.meta.doc_id, "chunk_id": h.chunk.chunk_id, "breadcrumb": h.chunk.breadcrumb_text, "score": h.score}
-            for h in answer.passages
-        ],
-        "notes": answer.notes,
-        "timings": answer.timings,
-    }
 
 
 # --- docs --------------------------------------------------------------------------------------------
