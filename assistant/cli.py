@@ -289,10 +289,13 @@ def eval_run(
     retrieval_only: Annotated[bool, typer.Option(help="Score retrieval only; no answers.")] = False,
     extractive: Annotated[bool, typer.Option(help="Answer in extractive mode (no LLM).")] = False,
     limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="YAML settings file for this run.")] = None,
 ) -> None:
     """Index the corpora (cached by content and settings), run every item, write items.jsonl, summary.json, report.html."""
     from assistant.evaluation.runner import run_eval
 
+    if config is not None:
+        _state["config"] = config
     s = _settings(**({"answer_mode": "extractive"} if extractive else {}))
     out = out or Path("runs") / f"{set_path.stem}-{date.today():%Y%m%d}-{os.getpid()}"
     with _progress() as bar:

@@ -137,7 +137,15 @@ class Settings(BaseSettings):
 
 
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
-    """Settings from the environment, an optional YAML file and explicit overrides."""
-    if config is not None:
-        os.environ["ASSISTANT_CONFIG"] = str(config)
-    return Settings(**overrides)
+    """Settings from the environment, an optional YAML file and explicit overrides (the environment is left as it was)."""
+    if config is None:
+        return Settings(**overrides)
+    previous = os.environ.get("ASSISTANT_CONFIG")
+    os.environ["ASSISTANT_CONFIG"] = str(config)
+    try:
+        return Settings(**overrides)
+    finally:
+        if previous is None:
+            del os.environ["ASSISTANT_CONFIG"]
+        else:
+            os.environ["ASSISTANT_CONFIG"] = previous

@@ -26,6 +26,17 @@ def test_unknown_keys_and_missing_file_are_errors(tmp_path: Path, monkeypatch: p
         load_settings(tmp_path / "missing.yaml")
 
 
+def test_load_settings_leaves_the_environment_as_it_was(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    monkeypatch.delenv("ASSISTANT_CONFIG", raising=False)
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("top_k: 9\n", "utf-8")
+    assert load_settings(cfg).top_k == 9
+    assert "ASSISTANT_CONFIG" not in os.environ
+    assert Settings().top_k == 10
+
+
 def test_every_field_is_described() -> None:
     missing = [name for name, f in Settings.model_fields.items() if not f.description]
     assert missing == []

@@ -36,3 +36,25 @@ def test_smoke_set_on_sample_corpus(tmp_path: Path) -> None:
     )  # fmt: skip
     assert again["config"]["index_cached"] is True
     assert again["metrics"]["doc_hit@3"] == m["doc_hit@3"]
+
+
+def test_eval_run_cli_takes_a_config_file(tmp_path: Path) -> None:
+    """`assistant eval run SET --corpus DIR --config FILE --out DIR` (fast: extractive, retrieval only, hash-free real CLI)."""
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text(f"index_dir: {tmp_path / 'idx'}\nembed_model: all-minilm-l6-v2\ntop_k: 4\n", "utf-8")
+    out = tmp_path / "run"
+    result = CliRunner().invoke(
+        app,
+        ["eval", "run", str(REPO / "evals" / "sample_smoke.jsonl"), "--corpus", str(REPO / "corpora" / "sample"),
+         "--retrieval-only", "--config", str(cfg), "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    assert summary["config"]["settings"]["top_k"] == 4
+    assert summary["config"]["settings"]["embed_model"] == "all-minilm-l6-v2"
+    assert "mrr@10" in result.output
+    assert all(len(json.loads(line)["retrieved"]) <= 4 for line in (out / "items.jsonl").read_text("utf-8").splitlines()[:5])
