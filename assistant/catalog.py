@@ -247,6 +247,14 @@ class Catalog:
                 )
         return out
 
+    def chunk_index(self) -> list[tuple[str, str, int]]:
+        """(chunk_id, doc_key, access_rank) of every complete passage, without reading any text."""
+        rows = self._db.execute(
+            "SELECT c.chunk_id, c.doc_key, c.access_rank FROM chunks c "
+            "JOIN documents d ON d.key = c.doc_key WHERE d.status='complete'"
+        )
+        return [(str(cid), str(key), int(rank)) for cid, key, rank in rows]
+
     def all_chunks(self, max_rank: int | None = None) -> list[tuple[str, str, str, int]]:
         """(chunk_id, doc_key, text with breadcrumb, access_rank) of every complete passage."""
         rows = self._db.execute(

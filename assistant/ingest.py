@@ -77,7 +77,7 @@ class Indexer:
             self.store.delete_doc(rec.meta.key)
             self.catalog.remove_document(rec.meta.key)
             removed += 1
-        known = {cid for cid, _, _, _ in self.catalog.all_chunks()}
+        known = {cid for cid, _, _ in self.catalog.chunk_index()}
         orphans = [cid for cid in self.store.all_ids() if cid not in known]
         self.store.delete_ids(orphans)
         return removed + len(orphans)

@@ -151,7 +151,7 @@ class Retriever:
         if callable(self._refresh):
             self._refresh()
         self._docs = {r.meta.key: r.meta for r in self._catalog.documents()}
-        self._chunk_doc = {cid: (key, rank) for cid, key, _, rank in self._catalog.all_chunks()}
+        self._chunk_doc = {cid: (key, rank) for cid, key, rank in self._catalog.chunk_index()}
         self._gen = gen
 
     def documents(self) -> dict[str, DocMeta]:
