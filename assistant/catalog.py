@@ -154,6 +154,11 @@ class Catalog:
         row = self._db.execute("SELECT text FROM documents WHERE key=?", (key,)).fetchone()
         return "" if row is None else str(row[0])
 
+    def document_heads(self, chars: int = 800) -> dict[str, str]:
+        """The first `chars` characters of every complete document's text, by key."""
+        rows = self._db.execute("SELECT key, substr(text, 1, ?) FROM documents WHERE status='complete'", (chars,))
+        return {str(k): str(t) for k, t in rows}
+
     def find_text_sha(self, text_sha: str) -> DocRecord | None:
         row = self._db.execute(
             f"SELECT {self._COLS} FROM documents WHERE text_sha=? AND status='complete'", (text_sha,)

@@ -100,7 +100,8 @@ class Pipeline:
         self.indexer.check_embedder(write=False)
         return Retriever(
             self.catalog, self.store, self.keyword, self.embedder, rrf_k=self.settings.rrf_k,
-            refresh_keyword=self.indexer.refresh_keyword,
+            refresh_keyword=self.indexer.refresh_keyword, mode=self.settings.retrieval_mode,
+            understand=self.settings.query_understanding,
         )  # fmt: skip
 
     @cached_property

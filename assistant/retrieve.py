@@ -3,7 +3,13 @@
 Query understanding: references to documents in the question ("Nghị quyết 57", "NQ 57",
 "57-NQ/TW", "Kết luận số 69") are resolved against the catalog; passages of the named
 documents are searched separately and ranked first. A named document that is not in the index
-is reported, so the answer can say so.
+is reported, so the answer can say so. A document described rather than named ("nghị quyết của
+Bộ Chính trị năm 2024", see `assistant.query`) is searched separately too, as a boost without
+pinning, and the keyword query gets the long forms of policy abbreviations ("GDP", "KH&CN").
+
+`mode` selects the lists fused: "hybrid" (dense and keyword), "dense" or "keyword"; with
+`understand=False` only explicit filters apply. Both are for ablation; the default is hybrid with
+query understanding.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from datetime import date
 from assistant.catalog import Catalog
 from assistant.keyword import KeywordIndex
 from assistant.normalize import fold, normalize_text
+from assistant.query import describe, expand_abbreviations, matches, source_profile
 from assistant.store import ChromaStore
 from assistant.types import DocMeta, Embedder, Hit
 
@@ -132,7 +139,11 @@ class Retriever:
         rrf_k: int = 60,
         candidates: int = 50,
         refresh_keyword: object = None,
+        mode: str = "hybrid",
+        understand: bool = True,
     ) -> None:
+        if mode not in ("hybrid", "dense", "keyword"):
+            raise ValueError(f"unknown retrieval mode {mode!r}: use hybrid, dense or keyword")
         self._catalog = catalog
         self._store = store
         self._keyword = keyword
@@ -140,6 +151,9 @@ class Retriever:
         self._rrf_k = rrf_k
         self._n = candidates
         self._refresh = refresh_keyword
+        self._mode = mode
+        self._understand = understand
+        self._profiles: dict[str, str] | None = None
         self._gen = -1
         self._docs: dict[str, DocMeta] = {}
         self._chunk_doc: dict[str, tuple[str, int]] = {}
@@ -152,7 +166,22 @@ class Retriever:
             self._refresh()
         self._docs = {r.meta.key: r.meta for r in self._catalog.documents()}
         self._chunk_doc = {cid: (key, rank) for cid, key, rank in self._catalog.chunk_index()}
+        self._profiles = None
         self._gen = gen
+
+    def _described(self, question: str, allowed: set[str] | None) -> list[str]:
+        """Documents that fit the question's description of its source (types, issuers, years)."""
+        desc = describe(question)
+        if desc.empty:
+            return []
+        if self._profiles is None:
+            heads = self._catalog.document_heads()
+            self._profiles = {
+                k: source_profile(m.doc_id, m.issuer_name, m.title, heads.get(k, "")) for k, m in self._docs.items()
+            }
+        pool = [k for k in self._docs if allowed is None or k in allowed]
+        fit = [k for k in pool if matches(desc, self._docs[k].doc_type, self._docs[k].issued, self._profiles.get(k, ""))]
+        return fit if len(fit) < len(pool) else []
 
     def documents(self) -> dict[str, DocMeta]:
         self._sync()
@@ -190,7 +219,7 @@ class Retriever:
         t0 = time.perf_counter()
         self._sync()
         filters = filters or Filters()
-        refs = find_refs(question)
+        refs = find_refs(question) if self._understand else []
         named_keys, missing = self.resolve([r for r in refs if not r.via_relation])
         context_keys, context_missing = self.resolve([r for r in refs if r.via_relation])
         missing += context_missing
@@ -203,7 +232,9 @@ class Retriever:
             allowed_keys = {key for key, meta in self._docs.items() if filters.admits(meta, self._rank(key))}
             named_keys = [key for key in named_keys if key in allowed_keys]
         qtext = normalize_text(question)
-        qvec = self._embedder.embed_query(qtext)
+        qvec = self._embedder.embed_query(qtext) if self._mode != "keyword" else []
+        kw_text = expand_abbreviations(qtext) if self._understand else qtext
+        described = self._described(question, allowed_keys) if self._understand and not named_keys else []
         t1 = time.perf_counter()
 
         lists: list[list[str]] = []
@@ -212,20 +243,24 @@ class Retriever:
         scopes: list[set[str] | None] = [allowed_keys]
         if named_keys:
             scopes.append(set(named_keys))
+        elif described:
+            scopes.append(set(described))
         for scope in scopes:
             if scope is not None and not scope:
                 continue
-            where: dict[str, object] | None = {"doc_key": {"$in": sorted(scope)}} if scope is not None else None
-            dense = self._store.query(qvec, self._n, where)
-            dense = [h for h in dense if h.chunk_id in self._chunk_doc]
-            lists.append([h.chunk_id for h in dense])
-            for h in dense:
-                dense_sim[h.chunk_id] = max(dense_sim.get(h.chunk_id, -1.0), h.similarity)
-            allowed_chunks = None if scope is None else {c for c, (key, _) in self._chunk_doc.items() if key in scope}
-            kw = self._keyword.search(qtext, self._n, allowed_chunks)
-            lists.append([cid for cid, _ in kw])
-            for cid, s in kw:
-                kw_score[cid] = max(kw_score.get(cid, 0.0), s)
+            if self._mode != "keyword":
+                where: dict[str, object] | None = {"doc_key": {"$in": sorted(scope)}} if scope is not None else None
+                dense = self._store.query(qvec, self._n, where)
+                dense = [h for h in dense if h.chunk_id in self._chunk_doc]
+                lists.append([h.chunk_id for h in dense])
+                for h in dense:
+                    dense_sim[h.chunk_id] = max(dense_sim.get(h.chunk_id, -1.0), h.similarity)
+            if self._mode != "dense":
+                allowed_chunks = None if scope is None else {c for c, (key, _) in self._chunk_doc.items() if key in scope}
+                kw = self._keyword.search(kw_text, self._n, allowed_chunks)
+                lists.append([cid for cid, _ in kw])
+                for cid, s in kw:
+                    kw_score[cid] = max(kw_score.get(cid, 0.0), s)
         t2 = time.perf_counter()
 
         fused: dict[str, float] = {}
@@ -233,19 +268,28 @@ class Retriever:
             for rank, cid in enumerate(ranked):
                 fused[cid] = fused.get(cid, 0.0) + 1.0 / (self._rrf_k + rank + 1)
         named = set(named_keys)
-        order = sorted(fused, key=lambda c: (self._chunk_doc[c][0] not in named, -fused[c]))[:k]
+        order = sorted(fused, key=lambda c: (self._chunk_doc[c][0] not in named, -fused[c]))[: 2 * k]
         rows = self._catalog.chunk_rows(order)
-        hits = [
-            Hit(
-                chunk=rows[cid][0],
-                meta=self._docs[rows[cid][1]],
-                score=fused[cid],
-                dense_score=dense_sim.get(cid),
-                keyword_score=kw_score.get(cid),
+        hits: list[Hit] = []
+        seen: set[str] = set()
+        for cid in order:
+            if cid not in rows or rows[cid][1] not in self._docs:
+                continue
+            text_key = fold(rows[cid][0].text)
+            if text_key in seen:  # the same passage in another copy or version of a document
+                continue
+            seen.add(text_key)
+            hits.append(
+                Hit(
+                    chunk=rows[cid][0],
+                    meta=self._docs[rows[cid][1]],
+                    score=fused[cid],
+                    dense_score=dense_sim.get(cid),
+                    keyword_score=kw_score.get(cid),
+                )
             )
-            for cid in order
-            if cid in rows and rows[cid][1] in self._docs
-        ]
+            if len(hits) == k:
+                break
         named_ids = sorted({self._docs[key].doc_id for key in named_keys})
         timings = {"embed_query": t1 - t0, "search": t2 - t1, "retrieve": time.perf_counter() - t0}
         ref_text = " ".join(r.text for r in refs)

@@ -89,6 +89,13 @@ class Settings(BaseSettings):
 
     # --- retrieval and answers -----------------------------------------------------------------
     top_k: int = Field(default=10, ge=1, description="Passages retrieved for a question.")
+    retrieval_mode: Literal["hybrid", "dense", "keyword"] = Field(
+        default="hybrid", description="Search lists fused for a question: dense and keyword (hybrid), or one of them (ablation)."
+    )
+    query_understanding: bool = Field(
+        default=True,
+        description="Use document numbers, described sources (type, issuer, year, term) and abbreviations in questions.",
+    )
     rrf_k: int = Field(default=60, ge=1, description="Constant of reciprocal-rank fusion between dense and keyword search.")
     prompt_passages: int = Field(default=3, ge=1, description="Best passages put into the LLM prompt.")
     prompt_sentences: int = Field(

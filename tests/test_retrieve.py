@@ -208,3 +208,60 @@ def test_number_written_with_wrong_separators_still_resolves(tmp_path: Path) -> 
         assert [h.meta.doc_id for h in ret.hits] == ["15-NQ/TU"] * 3
     assert pipe.retriever.search("Nghị quyết 15/NQ-CP đặt mục tiêu gì?", k=3).missing == ["15/NQ-CP"]
     pipe.close()
+
+
+# --- described sources, modes, duplicates ----------------------------------------------------------
+
+
+def test_described_source_is_boosted(pipe: Pipeline) -> None:
+    # no number: "kế hoạch của UBND tỉnh năm 2024" describes 112/KH-UBND
+    question = "Kế hoạch của UBND tỉnh năm 2024 về chuyển đổi số có mục tiêu gì?"
+    hits = pipe.retriever.search(question, k=5).hits
+    assert [h.meta.doc_id for h in hits[:3]] == ["112/KH-UBND"] * 3
+    plain = Pipeline(pipe.settings.model_copy(update={"query_understanding": False}), embedder=HashEmbedder())
+    try:
+        assert plain.retriever.search(question, k=5).hits[0].meta.doc_id != "112/KH-UBND"  # the boost did it
+    finally:
+        plain.close()
+
+
+@pytest.mark.parametrize("mode", ["dense", "keyword"])
+def test_single_list_modes(pipe: Pipeline, mode: str) -> None:
+    p = Pipeline(pipe.settings.model_copy(update={"retrieval_mode": mode}), embedder=HashEmbedder())
+    try:
+        hits = p.retriever.search("chuyển đổi số", k=5).hits
+        assert hits
+        if mode == "dense":
+            assert all(h.keyword_score is None for h in hits)
+        else:
+            assert all(h.dense_score is None for h in hits)
+    finally:
+        p.close()
+
+
+def test_unknown_mode_is_refused(pipe: Pipeline) -> None:
+    from assistant.retrieve import Retriever
+
+    with pytest.raises(ValueError, match="unknown retrieval mode"):
+        Retriever(pipe.catalog, pipe.store, pipe.keyword, HashEmbedder(), mode="sparse")
+
+
+def test_identical_passages_of_two_copies_are_shown_once(tmp_path: Path, sample_dir: Path) -> None:
+    import shutil
+
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        shutil.copy(sample_dir / "chi-thi-05-CT-TU.txt", tmp_path / name / f"chi-thi-{name}.txt")
+    (tmp_path / "b" / "chi-thi-b.txt").write_text(
+        (tmp_path / "b" / "chi-thi-b.txt").read_text("utf-8") + "\n\nPhụ lục: bản sao có bổ sung một đoạn.\n", "utf-8"
+    )
+    settings = Settings(index_dir=tmp_path / "idx", model_dir=tmp_path / "m", near_duplicate_threshold=1.0)
+    p = Pipeline(settings, embedder=HashEmbedder())
+    try:
+        p.ingest([tmp_path / "a", tmp_path / "b"])
+        assert len(p.catalog.documents()) == 2
+        hits = p.retriever.search("an toàn thông tin mạng", k=10).hits
+        texts = [h.chunk.text for h in hits]
+        assert len(texts) == len(set(texts))
+    finally:
+        p.close()
