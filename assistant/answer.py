@@ -16,6 +16,7 @@ from typing import Any
 
 from assistant.catalog import Catalog
 from assistant.cite import AnswerTextStream, Claim, parse_claims, verify
+from assistant.evidence import relevant, shortfall
 from assistant.prompt import ANSWER_SCHEMA, Templates, build_messages, select_passages
 from assistant.rerank import coverage, key_terms, rank_sentences, rerank
 from assistant.retrieve import Filters, Retrieval, Retriever
@@ -112,6 +113,7 @@ class Answerer:
         timings["evidence_coverage"] = best_cov
 
         def done(ans: Answer) -> Event:
+            ans = self._checked(search_q, ans)
             ans.timings.update(timings)
             ans.timings["total"] = time.perf_counter() - t0
             ans.notes = notes + ans.notes
@@ -148,21 +150,40 @@ class Answerer:
             ans.notes.append(f"Đầu ra của mô hình không đọc được ({exc}); dùng câu trích nguyên văn.")
             yield done(ans)
             return
-        answer = self._compose(question, claims, prompt_hits, hits)
+        answer = self._compose(question, claims, prompt_hits, hits, terms, weights)
         if answer is None:
             answer = self._extractive(question, terms, weights, hits)
             answer.notes.append("Không trích dẫn nào của mô hình được kiểm chứng; dùng câu trích nguyên văn.")
         yield done(answer)
 
+    def _checked(self, question: str, ans: Answer) -> Answer:
+        """Refuse when the verified quotes do not answer the question (see `assistant.evidence`)."""
+        if ans.refused or not ans.citations:
+            return ans
+        shown = {c.n: ans.passages[c.n - 1] for c in ans.citations if 0 < c.n <= len(ans.passages)}
+        evidence = [_evidence_text(h) for h in shown.values()]
+        reason = shortfall(question, [c.quote for c in ans.citations], evidence)
+        if reason is None:
+            return ans
+        refused = Answer(ans.question, REFUSAL, "refused", passages=ans.passages, notes=[*ans.notes, f"Từ chối: {reason}."])
+        refused.timings.update(ans.timings)
+        return refused
+
     def _doc_texts(self, hits: list[Hit]) -> dict[str, str]:
         return {h.chunk.doc_id: self._catalog.document_text(h.chunk.doc_id) for h in hits}
 
-    def _compose(self, question: str, claims: list[Claim], prompt_hits: list[Hit], hits: list[Hit]) -> Answer | None:
+    def _compose(
+        self, question: str, claims: list[Claim], prompt_hits: list[Hit], hits: list[Hit], terms: set[str],
+        weights: dict[str, float],
+    ) -> Answer | None:  # fmt: skip
         verdicts = verify(claims, prompt_hits, self._doc_texts(prompt_hits), question)
         kept = [v for v in verdicts if v.citation is not None]
         dropped = [v for v in verdicts if v.citation is None]
         if not kept:
             return None
+        on_topic = relevant([v.citation.quote for v in kept if v.citation is not None], terms, weights)
+        off_topic = len(kept) - sum(on_topic)
+        kept = [v for v, ok in zip(kept, on_topic, strict=True) if ok]
         lines = []
         citations: list[Citation] = []
         for v in kept:
@@ -172,6 +193,8 @@ class Answerer:
             if all(c.n != v.citation.n or c.quote != v.citation.quote for c in citations):
                 citations.append(v.citation)
         notes = [f"Đã loại một ý không kiểm chứng được: {v.reason}." for v in dropped]
+        if off_topic:
+            notes.append(f"Đã bỏ {off_topic} trích dẫn ít liên quan tới câu hỏi.")
         return Answer(question, "\n".join(lines), "generated", citations=citations, passages=hits, notes=notes)
 
     def _extractive(self, question: str, terms: set[str], weights: dict[str, float], hits: list[Hit]) -> Answer:
@@ -188,6 +211,13 @@ class Answerer:
             return Answer(question, REFUSAL, "refused", passages=hits)
         text = "\n".join(f"Theo {c.doc_id}: “{c.quote}” [{c.n}]" for c in citations)
         return Answer(question, text, "extractive", citations=citations, passages=hits)
+
+
+def _evidence_text(hit: Hit) -> str:
+    """A cited passage with what is known of its document (number, title, date), for the specifics check."""
+    m = hit.meta
+    issued = m.issued.isoformat() if m.issued else ""
+    return " ".join([m.doc_id, m.title or "", issued, hit.chunk.breadcrumb_text, hit.chunk.text])
 
 
 # --- JSON, shared by the CLI (--json) and the HTTP API ----------------------------------------------

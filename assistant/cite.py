@@ -34,9 +34,12 @@ class Verdict:
 def parse_claims(raw: str) -> tuple[bool, list[Claim]]:
     """Parse the model's JSON. Raises ValueError when it is not the expected shape."""
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, strict=False)  # a raw newline inside a quote is tolerated
     except json.JSONDecodeError as exc:
-        raise ValueError(f"model output is not valid JSON: {exc}") from exc
+        salvaged = _complete_claims(raw)
+        if not salvaged:
+            raise ValueError(f"model output is not valid JSON: {exc}") from exc
+        data = {"found": True, "claims": salvaged}
     if not isinstance(data, dict) or not isinstance(data.get("claims"), list):
         raise ValueError("model output lacks a 'claims' list")
     claims = []
@@ -48,6 +51,23 @@ def parse_claims(raw: str) -> tuple[bool, list[Claim]]:
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"malformed claim: {c!r}") from exc
     return bool(data.get("found", bool(claims))), claims
+
+
+_CLAIM_START = re.compile(r'\{\s*"passage"')
+
+
+def _complete_claims(raw: str) -> list[dict[str, object]]:
+    """The claims that were written in full before the output broke off (e.g. at the token limit)."""
+    decoder = json.JSONDecoder(strict=False)
+    out: list[dict[str, object]] = []
+    for m in _CLAIM_START.finditer(raw):
+        try:
+            obj, _ = decoder.raw_decode(raw, m.start())
+        except json.JSONDecodeError:
+            continue
+        if isinstance(obj, dict) and "passage" in obj and "quote" in obj:
+            out.append(obj)
+    return out
 
 
 def numbers(text: str) -> set[str]:

@@ -312,6 +312,27 @@ def eval_run(
     console.print(f"run: {out}  report: {out / 'report.html'}")
 
 
+@eval_app.command("ablation")
+def eval_ablation(
+    set_path: Annotated[Path, typer.Argument(help="Items (JSONL).")],
+    corpus: Annotated[list[Path], typer.Option("--corpus", help="Corpus folder or file (repeatable).")],
+    out: Annotated[Path | None, typer.Option("--out", help="Run folder (default runs/<set>-ablation).")] = None,
+) -> None:
+    """Retrieval ablation over one cached index: BM25+pyvi baseline, keyword, dense, hybrid, hybrid + query understanding."""
+    from assistant.evaluation.ablation import format_ablation, run_ablation
+
+    out = out or Path("runs") / f"{set_path.stem}-ablation"
+    with _progress() as bar:
+        task = bar.add_task("ablation", total=None)
+
+        def progress(name: str, done: int, total: int) -> None:
+            bar.update(task, total=total, completed=done, description=f"{name[:48]}")
+
+        rows = run_ablation(set_path, corpus, _settings(), out, progress=progress)
+    console.print(format_ablation(rows), highlight=False, soft_wrap=True)
+    console.print(f"run: {out}")
+
+
 @eval_app.command("compare")
 def eval_compare(
     run_a: Path,

@@ -11,7 +11,7 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -37,8 +37,9 @@ def tokenize(text: str, *, bigrams: bool = True) -> list[str]:
 class KeywordIndex:
     """BM25 over a list of (chunk_id, text), persisted in a folder and tagged with a generation."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, tokenizer: Callable[[str], list[str]] = tokenize) -> None:
         self._folder = folder
+        self._tokenize = tokenizer
         self._ids: list[str] = []
         self._bm25: object | None = None
         self.generation: int = -1
@@ -47,7 +48,7 @@ class KeywordIndex:
         import bm25s
 
         self._ids = [cid for cid, _ in items]
-        corpus_tokens = [tokenize(text) or ["∅"] for _, text in items]
+        corpus_tokens = [self._tokenize(text) or ["∅"] for _, text in items]
         model = bm25s.BM25()
         if corpus_tokens:
             model.index(corpus_tokens, show_progress=False)
@@ -105,7 +106,7 @@ class KeywordIndex:
     def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         if not self._ids or self._bm25 is None:
             return []
-        q = [t for t in tokenize(query)]
+        q = self._tokenize(query)
         if not q:
             return []
         mask = None

@@ -228,3 +228,38 @@ def test_follow_up_is_searched_with_previous_question(make_pipe: MakePipe) -> No
     answer = answerer.ask("còn tầm nhìn đến năm 2045 thì sao?", history=[prev])
     assert answer.passages and answer.passages[0].meta.doc_id == "15-NQ/TU"
     assert answer.question == "còn tầm nhìn đến năm 2045 thì sao?"
+
+
+def test_verified_quote_without_the_asked_figure_is_refused(make_pipe: MakePipe) -> None:
+    probe, _ = make_pipe([])
+    hits, _ = probe.answerer.retrieve(GRDP_Q)
+    # verbatim words of the right sentence, on topic, but without the figure that was asked for
+    sentence = _grdp_sentence(hits[0])
+    quote = sentence[: sentence.index("đạt")].strip()
+    assert len(quote.split()) >= 5 and not any(ch.isdigit() for ch in quote), quote
+    p, _ = make_pipe([_claims((1, quote, "Tỉnh đẩy mạnh nghiên cứu và phát triển."))])
+    answer = p.answerer.ask(GRDP_Q)
+    assert answer.mode == "refused", (answer.text, answer.notes)
+    assert answer.text == REFUSAL
+    assert any("con số" in n for n in answer.notes), answer.notes
+    assert answer.passages, "the nearest passages are still shown"
+
+
+def test_off_topic_citation_is_dropped_beside_a_relevant_one(make_pipe: MakePipe) -> None:
+    probe, _ = make_pipe([])
+    hits, _ = probe.answerer.retrieve(GRDP_Q)
+    good = _grdp_sentence(hits[0])
+    other = next(
+        (n, s.strip().lstrip("-").strip())
+        for n, h in enumerate(hits[:3], 1)
+        for s in h.chunk.text.splitlines()
+        if len(s.split()) >= 6 and "GRDP" not in s and "nghiên cứu" not in s.lower() and "2030" not in s
+    )
+    p, _ = make_pipe([_claims((1, good, "Đạt 1,5% GRDP."), (other[0], other[1], "Một ý khác."))])
+    answer = p.answerer.ask(GRDP_Q)
+    assert answer.mode == "generated", (answer.text, answer.notes)
+    assert [c.quote for c in answer.citations] == [
+        p.catalog.document_text(hits[0].chunk.doc_id)[answer.citations[0].start : answer.citations[0].end]
+    ]
+    assert "Một ý khác" not in answer.text
+    assert any("ít liên quan" in n for n in answer.notes)

@@ -208,3 +208,18 @@ def test_prompt_marks_gaps_between_non_adjacent_sentences() -> None:
     text = "Mục tiêu chung rõ ràng. Câu không liên quan một. Câu không liên quan hai. Chi cho nghiên cứu đạt 2% GDP."
     got = best_sentences("mục tiêu chi cho nghiên cứu", text, 2, mark_gaps=True)
     assert got == ["Mục tiêu chung rõ ràng.", "…", "Chi cho nghiên cứu đạt 2% GDP."]
+
+
+def test_parse_claims_tolerates_raw_newlines_in_strings() -> None:
+    raw = '{"found": true, "claims": [{"passage": 1, "quote": "dòng một\ndòng hai", "answer": "x"}]}'
+    assert parse_claims(raw)[1] == [Claim(1, "dòng một\ndòng hai", "x")]
+
+
+def test_parse_claims_keeps_the_claims_written_before_output_broke_off() -> None:
+    raw = (
+        '{"found": true, "claims": [{"passage": 2, "quote": "hoàn thành trong năm 2026", "answer": "Năm 2026."}, '
+        '{"passage": 1, "quote": "Kinh tế số chi'
+    )
+    found, claims = parse_claims(raw)
+    assert found is True
+    assert claims == [Claim(2, "hoàn thành trong năm 2026", "Năm 2026.")]
