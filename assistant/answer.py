@@ -16,6 +16,7 @@ from typing import Any
 
 from assistant.catalog import Catalog
 from assistant.cite import AnswerTextStream, Claim, parse_claims, verify
+from assistant.context import with_neighbours
 from assistant.evidence import relevant, shortfall
 from assistant.prompt import ANSWER_SCHEMA, Templates, build_messages, select_passages
 from assistant.rerank import coverage, key_terms, rank_sentences, rerank
@@ -94,6 +95,9 @@ class Answerer:
         t0 = time.perf_counter()
         hits = rerank(question, ret.hits, pinned=frozenset(ret.named))
         ret.timings["rerank"] = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        hits = with_neighbours(hits, self._catalog)
+        ret.timings["context"] = time.perf_counter() - t1
         return hits, ret
 
     def stream(self, question: str, filters: Filters | None = None, history: list[Turn] | None = None) -> Iterator[Event]:

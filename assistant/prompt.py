@@ -20,13 +20,14 @@ ANSWER_SCHEMA: dict[str, object] = {
         "found": {"type": "boolean"},
         "claims": {
             "type": "array",
-            "maxItems": 3,
+            "maxItems": 2,
             "items": {
                 "type": "object",
                 "properties": {
                     "passage": {"type": "integer"},
-                    "quote": {"type": "string"},
-                    "answer": {"type": "string"},
+                    # a quote cut at the limit is still a verbatim prefix; the limits bound generation time
+                    "quote": {"type": "string", "maxLength": 240},
+                    "answer": {"type": "string", "maxLength": 240},
                 },
                 "required": ["passage", "quote", "answer"],
             },
