@@ -19,9 +19,11 @@ DOC = f"""Số 77-NQ/TU
 
 1. {LONG_ITEM}
 
-2. Mục ngắn thứ hai về an toàn thông tin.
+## II. NHIỆM VỤ
 
-3. Mục ngắn thứ ba về nhân lực số.
+1. Mục ngắn thứ hai về an toàn thông tin.
+
+2. Mục ngắn thứ ba về nhân lực số.
 """
 
 
