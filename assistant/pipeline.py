@@ -101,7 +101,7 @@ class Pipeline:
         return Retriever(
             self.catalog, self.store, self.keyword, self.embedder, rrf_k=self.settings.rrf_k,
             refresh_keyword=self.indexer.refresh_keyword, mode=self.settings.retrieval_mode,
-            understand=self.settings.query_understanding,
+            understand=self.settings.query_understanding, dense_weight=self.settings.dense_weight,
         )  # fmt: skip
 
     @cached_property

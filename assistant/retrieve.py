@@ -141,6 +141,7 @@ class Retriever:
         refresh_keyword: object = None,
         mode: str = "hybrid",
         understand: bool = True,
+        dense_weight: float = 1.0,
     ) -> None:
         if mode not in ("hybrid", "dense", "keyword"):
             raise ValueError(f"unknown retrieval mode {mode!r}: use hybrid, dense or keyword")
@@ -152,6 +153,7 @@ class Retriever:
         self._n = candidates
         self._refresh = refresh_keyword
         self._mode = mode
+        self._dense_weight = dense_weight
         self._understand = understand
         self._profiles: dict[str, str] | None = None
         self._gen = -1
@@ -237,7 +239,7 @@ class Retriever:
         described = self._described(question, allowed_keys) if self._understand and not named_keys else []
         t1 = time.perf_counter()
 
-        lists: list[list[str]] = []
+        lists: list[tuple[float, list[str]]] = []  # (weight, ranked chunk ids)
         dense_sim: dict[str, float] = {}
         kw_score: dict[str, float] = {}
         scopes: list[set[str] | None] = [allowed_keys]
@@ -252,21 +254,21 @@ class Retriever:
                 where: dict[str, object] | None = {"doc_key": {"$in": sorted(scope)}} if scope is not None else None
                 dense = self._store.query(qvec, self._n, where)
                 dense = [h for h in dense if h.chunk_id in self._chunk_doc]
-                lists.append([h.chunk_id for h in dense])
+                lists.append((self._dense_weight, [h.chunk_id for h in dense]))
                 for h in dense:
                     dense_sim[h.chunk_id] = max(dense_sim.get(h.chunk_id, -1.0), h.similarity)
             if self._mode != "dense":
                 allowed_chunks = None if scope is None else {c for c, (key, _) in self._chunk_doc.items() if key in scope}
                 kw = self._keyword.search(kw_text, self._n, allowed_chunks)
-                lists.append([cid for cid, _ in kw])
+                lists.append((1.0, [cid for cid, _ in kw]))
                 for cid, s in kw:
                     kw_score[cid] = max(kw_score.get(cid, 0.0), s)
         t2 = time.perf_counter()
 
         fused: dict[str, float] = {}
-        for ranked in lists:
+        for weight, ranked in lists:
             for rank, cid in enumerate(ranked):
-                fused[cid] = fused.get(cid, 0.0) + 1.0 / (self._rrf_k + rank + 1)
+                fused[cid] = fused.get(cid, 0.0) + weight / (self._rrf_k + rank + 1)
         named = set(named_keys)
         order = sorted(fused, key=lambda c: (self._chunk_doc[c][0] not in named, -fused[c]))[: 2 * k]
         rows = self._catalog.chunk_rows(order)

@@ -96,6 +96,9 @@ class Settings(BaseSettings):
         default=True,
         description="Use document numbers, described sources (type, issuer, year, term) and abbreviations in questions.",
     )
+    dense_weight: float = Field(
+        default=1.0, gt=0, description="Weight of the dense lists against the keyword lists in rank fusion."
+    )
     rrf_k: int = Field(default=60, ge=1, description="Constant of reciprocal-rank fusion between dense and keyword search.")
     prompt_passages: int = Field(default=3, ge=1, description="Best passages put into the LLM prompt.")
     prompt_sentences: int = Field(

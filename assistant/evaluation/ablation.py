@@ -9,6 +9,7 @@ step the answerer uses; the baseline is plain BM25 over pyvi-segmented, lower-ca
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ class Config:
     name: str
     mode: str  # "bm25-pyvi" or a Retriever mode
     understand: bool = False
+    dense_weight: float = 1.0
 
 
 CONFIGS = (
@@ -40,6 +42,8 @@ CONFIGS = (
     Config("keyword only", "keyword"),
     Config("dense only", "dense"),
     Config("hybrid (RRF)", "hybrid"),
+    Config("hybrid (RRF, dense weight 0.5)", "hybrid", dense_weight=0.5),
+    Config("hybrid (RRF, dense weight 2)", "hybrid", dense_weight=2.0),
     Config("hybrid + query understanding", "hybrid", True),
 )
 COLUMNS = ("mrr@10", "doc_recall@10", "doc_hit@1", "quote_recall@5", "named_top3", "p50_ms", "p95_ms")
@@ -104,6 +108,7 @@ def _searcher(pipe: Pipeline, embedder: Embedder, config: Config, work: Path) ->
     retriever = Retriever(
         pipe.catalog, pipe.store, pipe.keyword, embedder, rrf_k=pipe.settings.rrf_k,
         refresh_keyword=pipe.indexer.refresh_keyword, mode=config.mode, understand=config.understand,
+        dense_weight=config.dense_weight,
     )  # fmt: skip
 
     def search(q: str) -> list[Hit]:
@@ -154,7 +159,7 @@ def run_ablation(
             hits = search(item.question)
             latencies.append(time.perf_counter() - t0)
             records.append(question_record(item, hits, None, {"total": latencies[-1]}))
-        slug = config.name.split(" (")[0].replace(" + ", "+").replace(" ", "-")
+        slug = re.sub(r"[^a-z0-9+]+", "-", config.name.lower()).strip("-")
         with (out_dir / f"items-{slug}.jsonl").open("w", encoding="utf-8") as f:
             f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
         rows[config.name] = _row(summarize(records), latencies)
