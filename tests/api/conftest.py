@@ -109,13 +109,14 @@ class Office:
         return TestClient(self.app)
 
 
-def make_office(pipeline: Pipeline, roles: dict[str, str] | None = None) -> Office:
+def make_office(pipeline: Pipeline, users: dict[str, tuple[str, str]] | None = None) -> Office:
+    """The app with `users` ({username: (role, clearance)}; default one per role, named after it) and their tokens."""
     app = create_app(pipeline.settings, pipeline)
     svc: Service = app.state.service
     tokens = {}
-    for role, clearance in (roles or ROLES).items():
-        svc.users.add_user(role, role, clearance, display_name=f"Người dùng {role}")
-        tokens[role] = svc.users.issue_token(role, "test")[1]
+    for name, (role, clearance) in (users or {r: (r, c) for r, c in ROLES.items()}).items():
+        svc.users.add_user(name, role, clearance, display_name=f"Người dùng {name}")
+        tokens[name] = svc.users.issue_token(name, "test")[1]
     return Office(app, pipeline, tokens)
 
 
