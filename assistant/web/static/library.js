@@ -25,8 +25,11 @@ function meta(label, value) {
   return [App.el("dt", { text: label }), App.el("dd", { text: value || "—" })];
 }
 
+let shown = null;
+
 async function showDocument(key) {
   const panel = $("detail");
+  shown = key;
   window.location.hash = `doc=${encodeURIComponent(key)}`;
   let doc;
   try {
@@ -100,9 +103,17 @@ function setupUpload(me) {
   });
 }
 
+function keyInHash() {
+  const m = window.location.hash.match(/^#doc=(.+)$/);
+  return m ? decodeURIComponent(m[1]) : null;
+}
+
 App.header().then(async (me) => {
   setupUpload(me);
   await loadDocuments();
-  const m = window.location.hash.match(/^#doc=(.+)$/);
-  if (m) await showDocument(decodeURIComponent(m[1]));
+  if (keyInHash()) await showDocument(keyInHash());
+  window.addEventListener("hashchange", () => {
+    const key = keyInHash();
+    if (key && key !== shown) showDocument(key);
+  });
 });
