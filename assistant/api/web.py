@@ -11,7 +11,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from assistant.api.auth import optional_user
+from assistant.api.auth import COOKIE, service_of
+from assistant.users import User
 
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
 # path -> page file. The draft-check page (/check) is added here with the checker.
@@ -21,6 +22,11 @@ _SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
+
+
+def _session_user(request: Request) -> User | None:
+    sid = request.cookies.get(COOKIE)
+    return service_of(request).users.session_user(sid) if sid else None
 
 
 def static_files() -> StaticFiles:
@@ -35,7 +41,7 @@ def router() -> APIRouter:
 
     def page_route(name: str) -> Callable[[Request], Response]:
         def show(request: Request) -> Response:
-            if optional_user(request) is None:
+            if _session_user(request) is None:
                 return RedirectResponse("/login", status_code=303)
             return page(name)
 
