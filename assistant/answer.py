@@ -110,7 +110,7 @@ class Answerer:
 
         notes = [f"Văn bản {m} không có trong kho tài liệu đã nạp." for m in ret.missing]
         terms = key_terms(search_q, drop=ret.ref_text)
-        weights = self.retriever.term_weights(terms)
+        weights = self.retriever.term_weights(terms, filters)
         best_cov = max(
             (coverage(terms, h.chunk.breadcrumb_text + " " + h.chunk.text, weights) for h in hits[: self._np]), default=0.0
         )

@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from assistant import models
+from assistant import admin_cli, models
 from assistant.answer import Event, answer_json
 from assistant.pipeline import Pipeline
 from assistant.retrieve import Filters
@@ -44,6 +44,9 @@ def _main(
 
 def _settings(**overrides: object) -> Settings:
     return load_settings(_state["config"], **overrides)
+
+
+admin_cli.register(app, _settings)  # users, tokens, audit
 
 
 def _progress() -> Progress:
@@ -270,12 +273,13 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
 ) -> None:
-    """Run the HTTP API (OpenAPI docs at /docs)."""
+    """Run the service: web pages, API, OpenAI-compatible endpoint (OpenAPI docs at /docs)."""
     from assistant.api import serve as run_server
 
-    pipe = Pipeline(_settings())
+    s = _settings()
+    pipe = Pipeline(s)
     try:
-        run_server(pipe, host=host, port=port)
+        run_server(s, pipe, host=host, port=port)
     finally:
         pipe.close()
 

@@ -90,18 +90,35 @@ class KeywordIndex:
             return False
         return True
 
-    def idf(self, terms: set[str]) -> dict[str, float]:
-        """BM25 inverse document frequency of each term; a term found in no passage gets the highest weight."""
-        n = len(self._ids)
+    def idf(self, terms: set[str], allowed: set[str] | None = None) -> dict[str, float]:
+        """BM25 inverse document frequency of each term; a term found in no passage gets the highest weight.
+
+        With `allowed`, frequencies count only those passages, so passages a reader may not see
+        leave no trace in the weights (and so in refusal decisions).
+        """
         model = self._bm25
         vocab: dict[str, int] = getattr(model, "vocab_dict", {}) or {}
-        indptr = getattr(model, "scores", {}).get("indptr") if model is not None else None
+        scores = getattr(model, "scores", {}) if model is not None else {}
+        indptr = scores.get("indptr")
+        indices = scores.get("indices")
+        mask = self._mask(allowed)
+        n = len(self._ids) if mask is None else int(mask.sum())
         out = {}
         for t in terms:
             tid = vocab.get(t)
-            df = int(indptr[tid + 1] - indptr[tid]) if tid is not None and indptr is not None else 0
+            if tid is None or indptr is None:
+                df = 0
+            elif mask is None or indices is None:
+                df = int(indptr[tid + 1] - indptr[tid])
+            else:
+                df = int(mask[np.asarray(indices[indptr[tid] : indptr[tid + 1]], dtype=np.int64)].sum())
             out[t] = math.log(1 + (n - df + 0.5) / (df + 0.5))
         return out
+
+    def _mask(self, allowed: set[str] | None) -> np.ndarray | None:
+        if allowed is None:
+            return None
+        return np.fromiter((cid in allowed for cid in self._ids), dtype=bool, count=len(self._ids))
 
     def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         if not self._ids or self._bm25 is None:
@@ -109,20 +126,22 @@ class KeywordIndex:
         q = self._tokenize(query)
         if not q:
             return []
+        allowed_mask = self._mask(allowed)
         mask = None
-        if allowed is not None:
-            mask = np.array([1.0 if cid in allowed else 0.0 for cid in self._ids], dtype=np.float32)
-            if not mask.any():
+        if allowed_mask is not None:
+            if not allowed_mask.any():
                 return []
+            mask = allowed_mask.astype(np.float32)
         k = min(k, len(self._ids))
         docs, scores = self._bm25.retrieve(  # type: ignore[attr-defined]
             [q], k=k, show_progress=False, weight_mask=mask, n_threads=1
         )
         out = []
         for idx, score in zip(docs[0], scores[0], strict=False):
-            if float(score) <= 0:
+            cid = self._ids[int(idx)]
+            if float(score) <= 0 or (allowed is not None and cid not in allowed):
                 continue
-            out.append((self._ids[int(idx)], float(score)))
+            out.append((cid, float(score)))
         return out
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from assistant.catalog import Catalog
@@ -124,6 +124,18 @@ def _via(folded: str, start: int) -> bool:
     return bool(_RELATION_CONTEXT.search(folded[max(0, start - 40) : start]))
 
 
+def _where(scope: set[str] | None, max_rank: int | None) -> dict[str, object] | None:
+    """Chroma filter: documents in `scope` (None = any), passages at or below `max_rank` (None = any)."""
+    clauses: list[dict[str, object]] = []
+    if max_rank is not None:
+        clauses.append({"access_rank": {"$lte": max_rank}})
+    if scope is not None:
+        clauses.append({"doc_key": {"$in": sorted(scope)}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
 def _same_number(a: str | None, b: str) -> bool:
     return a is not None and a.isdigit() and b.isdigit() and int(a) == int(b)
 
@@ -171,7 +183,7 @@ class Retriever:
         self._profiles = None
         self._gen = gen
 
-    def _described(self, question: str, allowed: set[str] | None) -> list[str]:
+    def _described(self, question: str, allowed: set[str]) -> list[str]:
         """Documents that fit the question's description of its source (types, issuers, years)."""
         desc = describe(question)
         if desc.empty:
@@ -181,7 +193,7 @@ class Retriever:
             self._profiles = {
                 k: source_profile(m.doc_id, m.issuer_name, m.title, heads.get(k, "")) for k, m in self._docs.items()
             }
-        pool = [k for k in self._docs if allowed is None or k in allowed]
+        pool = [k for k in self._docs if k in allowed]
         fit = [k for k in pool if matches(desc, self._docs[k].doc_type, self._docs[k].issued, self._profiles.get(k, ""))]
         return fit if len(fit) < len(pool) else []
 
@@ -189,18 +201,23 @@ class Retriever:
         self._sync()
         return dict(self._docs)
 
-    def resolve(self, refs: list[DocRef]) -> tuple[list[str], list[str]]:
-        """(keys of indexed documents named by refs, refs with no indexed document)."""
+    def resolve(self, refs: list[DocRef], docs: dict[str, DocMeta] | None = None) -> tuple[list[str], list[str]]:
+        """(keys of indexed documents named by refs, refs with no indexed document).
+
+        `docs` are the documents the reader may see (default: all); a document above the reader's
+        clearance is reported as missing, exactly like one that was never indexed.
+        """
+        docs = self._docs if docs is None else docs
         keys: list[str] = []
         missing: list[str] = []
         for ref in refs:
-            same_type = [k for k, m in self._docs.items() if m.doc_type == ref.doc_type and _same_number(m.number, ref.number)]
+            same_type = [k for k, m in docs.items() if m.doc_type == ref.doc_type and _same_number(m.number, ref.number)]
             if ref.canonical:
                 # exact number first; a number written with the wrong separators ("57/NQ-TW") still finds
                 # "57-NQ/TW" through its type, number and issuer
                 issuer = ref.canonical.replace("/", "-").split("-")[-1]
-                found = [k for k, m in self._docs.items() if normalize_text(m.doc_id).upper() == ref.canonical]
-                found = found or [k for k in same_type if (self._docs[k].issuer or "").upper() == issuer]
+                found = [k for k, m in docs.items() if normalize_text(m.doc_id).upper() == ref.canonical]
+                found = found or [k for k in same_type if (docs[k].issuer or "").upper() == issuer]
             else:
                 found = same_type
             if found:
@@ -209,34 +226,55 @@ class Retriever:
                 missing.append(ref.canonical or ref.text)
         return keys, missing
 
-    def related(self, keys: list[str]) -> list[str]:
-        """Indexed documents that implement, continue, amend, replace or repeal the given ones."""
+    def related(self, keys: list[str], docs: dict[str, DocMeta] | None = None) -> list[str]:
+        """Indexed documents (of `docs`, default all) that implement, continue, amend, replace or repeal the given ones."""
+        docs = self._docs if docs is None else docs
         out: list[str] = []
         for key in keys:
             _, incoming = self._catalog.relations(key)
-            out += [src for rel, src in incoming if rel in RELATION_KINDS and src in self._docs and src not in out]
+            out += [src for rel, src in incoming if rel in RELATION_KINDS and src in docs and src not in out]
         return out
+
+    def visible(self, filters: Filters) -> dict[str, DocMeta]:
+        """Documents within the reader's clearance (`filters.max_access_rank`); all when it is unset."""
+        self._sync()
+        if filters.max_access_rank is None:
+            return dict(self._docs)
+        return {k: m for k, m in self._docs.items() if self._rank(k) <= filters.max_access_rank}
+
+    def _allowed_chunks(self, scope: set[str] | None, max_rank: int | None) -> set[str] | None:
+        """Passages in `scope` (document keys; None = all) at or below `max_rank`; None when nothing restricts."""
+        if scope is None and max_rank is None:
+            return None
+        return {
+            c for c, (key, rank) in self._chunk_doc.items()
+            if (scope is None or key in scope) and (max_rank is None or rank <= max_rank)
+        }  # fmt: skip
 
     def search(self, question: str, k: int = 10, filters: Filters | None = None) -> Retrieval:
         t0 = time.perf_counter()
         self._sync()
         filters = filters or Filters()
         refs = find_refs(question) if self._understand else []
-        named_keys, missing = self.resolve([r for r in refs if not r.via_relation])
-        context_keys, context_missing = self.resolve([r for r in refs if r.via_relation])
+        max_rank = filters.max_access_rank
+        docs = self.visible(filters)  # clearance first: nothing above it is resolved, related or searched
+        named_keys, missing = self.resolve([r for r in refs if not r.via_relation], docs)
+        context_keys, context_missing = self.resolve([r for r in refs if r.via_relation], docs)
         missing += context_missing
-        related = self.related(context_keys)
+        related = self.related(context_keys, docs)
         if context_keys and not named_keys:
             # "the plan implementing NQ 57": the documents related to NQ 57 come first, then NQ 57 itself
             named_keys = related or context_keys
+        # `allowed_keys` is None when only clearance restricts: the stores then filter by rank alone
         allowed_keys: set[str] | None = None
-        if not filters.empty:
-            allowed_keys = {key for key, meta in self._docs.items() if filters.admits(meta, self._rank(key))}
+        if not replace(filters, max_access_rank=None).empty:
+            allowed_keys = {key for key, meta in docs.items() if filters.admits(meta, self._rank(key))}
             named_keys = [key for key in named_keys if key in allowed_keys]
         qtext = normalize_text(question)
         qvec = self._embedder.embed_query(qtext) if self._mode != "keyword" else []
         kw_text = expand_abbreviations(qtext) if self._understand else qtext
-        described = self._described(question, allowed_keys) if self._understand and not named_keys else []
+        pool = set(docs) if allowed_keys is None else allowed_keys
+        described = self._described(question, pool) if self._understand and not named_keys else []
         t1 = time.perf_counter()
 
         lists: list[tuple[float, list[str]]] = []  # (weight, ranked chunk ids)
@@ -250,15 +288,19 @@ class Retriever:
         for scope in scopes:
             if scope is not None and not scope:
                 continue
+            allowed_chunks = self._allowed_chunks(scope, max_rank)
+            # clearance is enforced inside both searches: Chroma filters on each passage's access rank,
+            # BM25 masks every passage outside the allowed set; both results are checked again here
             if self._mode != "keyword":
-                where: dict[str, object] | None = {"doc_key": {"$in": sorted(scope)}} if scope is not None else None
-                dense = self._store.query(qvec, self._n, where)
-                dense = [h for h in dense if h.chunk_id in self._chunk_doc]
+                dense = self._store.query(qvec, self._n, _where(scope, max_rank))
+                dense = [
+                    h for h in dense
+                    if h.chunk_id in self._chunk_doc and (allowed_chunks is None or h.chunk_id in allowed_chunks)
+                ]  # fmt: skip
                 lists.append((self._dense_weight, [h.chunk_id for h in dense]))
                 for h in dense:
                     dense_sim[h.chunk_id] = max(dense_sim.get(h.chunk_id, -1.0), h.similarity)
             if self._mode != "dense":
-                allowed_chunks = None if scope is None else {c for c, (key, _) in self._chunk_doc.items() if key in scope}
                 kw = self._keyword.search(kw_text, self._n, allowed_chunks)
                 lists.append((1.0, [cid for cid, _ in kw]))
                 for cid, s in kw:
@@ -275,7 +317,7 @@ class Retriever:
         hits: list[Hit] = []
         seen: set[str] = set()
         for cid in order:
-            if cid not in rows or rows[cid][1] not in self._docs:
+            if cid not in rows or rows[cid][1] not in docs:
                 continue
             text_key = fold(rows[cid][0].text)
             if text_key in seen:  # the same passage in another copy or version of a document
@@ -297,10 +339,11 @@ class Retriever:
         ref_text = " ".join(r.text for r in refs)
         return Retrieval(hits=hits, named=named_ids, missing=missing, ref_text=ref_text, timings=timings)
 
-    def term_weights(self, terms: set[str]) -> dict[str, float]:
-        """IDF of each term over the indexed passages."""
+    def term_weights(self, terms: set[str], filters: Filters | None = None) -> dict[str, float]:
+        """IDF of each term over the indexed passages the reader may see."""
         self._sync()
-        return self._keyword.idf(terms)
+        max_rank = filters.max_access_rank if filters else None
+        return self._keyword.idf(terms, self._allowed_chunks(None, max_rank))
 
     def _rank(self, key: str) -> int:
         from assistant.catalog import access_rank

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -127,6 +127,34 @@ class Settings(BaseSettings):
         default=Path(__file__).resolve().parent.parent / "prompts",
         description="Folder of the versioned prompt templates.",
     )
+
+    # --- service (assistant serve) -------------------------------------------------------------
+    upload_access_level: str = Field(
+        default="nội bộ",
+        description="Access level of a document uploaded without one (công khai, nội bộ, mật, tối mật).",
+    )
+    session_hours: float = Field(default=12.0, gt=0, description="How long a browser login lasts, in hours.")
+    cookie_secure: bool = Field(
+        default=False,
+        description="Mark the session cookie Secure (only sent over HTTPS); set it when a TLS proxy fronts the service.",
+    )
+    eval_sets_dir: Path = Field(
+        default=Path(__file__).resolve().parent.parent / "evals",
+        description="Folder of server-side evaluation sets (JSONL) that POST /eval/runs may name.",
+    )
+    eval_upload_mb: float = Field(default=5.0, gt=0, description="Largest evaluation items file that may be uploaded.")
+    audit_head_path: Path | None = Field(
+        default=None,
+        description="Where the audit log's head (entry count and last hash) is kept; default `audit.jsonl.head` "
+        "beside the log in index_dir. Put it on another disk or share to make silent truncation harder.",
+    )
+
+    @field_validator("upload_access_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        from assistant.access import parse_level
+
+        return parse_level(value)
 
     @classmethod
     def settings_customise_sources(

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from assistant.keyword import KeywordIndex
 from assistant.pipeline import Pipeline
-from assistant.retrieve import DocRef, Filters, find_refs
+from assistant.retrieve import DocRef, Filters, Retriever, find_refs
 from assistant.settings import Settings
+from assistant.store import ChromaStore, VectorHit
 from tests.fakes import HashEmbedder
 
 # --- find_refs ---------------------------------------------------------------------------------
@@ -265,3 +267,99 @@ def test_identical_passages_of_two_copies_are_shown_once(tmp_path: Path, sample_
         assert len(texts) == len(set(texts))
     finally:
         p.close()
+
+
+# --- clearance inside both searches -------------------------------------------------------------------
+
+
+class RecordingStore:
+    """The real Chroma store, noting every passage id its searches return."""
+
+    def __init__(self, inner: ChromaStore) -> None:
+        self.inner = inner
+        self.returned: list[str] = []
+
+    def query(self, embedding: Sequence[float], k: int, where: dict[str, object] | None = None) -> list[VectorHit]:
+        hits = self.inner.query(embedding, k, where)
+        self.returned += [h.chunk_id for h in hits]
+        return hits
+
+
+class RecordingKeyword:
+    """The real BM25 index, noting every passage id its searches return."""
+
+    def __init__(self, inner: KeywordIndex) -> None:
+        self.inner = inner
+        self.returned: list[str] = []
+
+    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        hits = self.inner.search(query, k, allowed)
+        self.returned += [cid for cid, _ in hits]
+        return hits
+
+    def idf(self, terms: set[str], allowed: set[str] | None = None) -> dict[str, float]:
+        return self.inner.idf(terms, allowed)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Dự thảo báo cáo sơ kết một năm thực hiện Nghị quyết nói kinh tế số đạt bao nhiêu phần trăm GRDP?",
+        "Báo cáo 45-BC/TU nói gì về trung tâm dữ liệu dùng chung?",
+        "sơ kết một năm kết quả đạt được hạn chế",
+    ],
+)
+def test_clearance_is_enforced_inside_the_vector_and_keyword_searches(pipe: Pipeline, question: str) -> None:
+    """Neither Chroma nor BM25 returns a passage above the reader's clearance: nothing is filtered afterwards."""
+    pipe.retriever.documents()  # keyword index built
+    store, keyword = RecordingStore(pipe.store), RecordingKeyword(pipe.keyword)
+    retriever = Retriever(pipe.catalog, store, keyword, pipe.embedder, candidates=200)  # type: ignore[arg-type]
+    internal = {cid for cid, _, rank in pipe.catalog.chunk_index() if rank > 0}
+    assert internal and all(cid.startswith("45-BC/TU#") for cid in internal)
+    retriever.search(question, k=50)
+    assert internal & set(store.returned) and internal & set(keyword.returned)  # control: unfiltered, they come back
+    store.returned.clear()
+    keyword.returned.clear()
+    for filters in (Filters(max_access_rank=0), Filters(max_access_rank=0, doc_types=("BC", "NQ"))):
+        got = retriever.search(question, k=50, filters=filters)
+        assert store.returned and keyword.returned
+        assert not internal & set(store.returned), "Chroma returned a passage above clearance"
+        assert not internal & set(keyword.returned), "BM25 returned a passage above clearance"
+        assert all(h.meta.access_level == "công khai" for h in got.hits)
+
+
+def test_chroma_filters_on_each_passages_access_rank(pipe: Pipeline) -> None:
+    from assistant.retrieve import _where
+
+    qvec = pipe.embedder.embed_query("báo cáo sơ kết")
+    ranks = {cid: rank for cid, _, rank in pipe.catalog.chunk_index()}
+    assert _where(None, 0) == {"access_rank": {"$lte": 0}}
+    assert _where({"a"}, 1) == {"$and": [{"access_rank": {"$lte": 1}}, {"doc_key": {"$in": ["a"]}}]}
+    everything = pipe.store.query(qvec, 500)
+    public = pipe.store.query(qvec, 500, _where(None, 0))
+    assert {ranks[h.chunk_id] for h in everything} == {0, 1}
+    assert public and {ranks[h.chunk_id] for h in public} == {0}
+
+
+def test_term_weights_ignore_passages_above_clearance(pipe: Pipeline) -> None:
+    """Refusal decisions rest on IDF; a word found only in hidden passages weighs as if it were found nowhere."""
+    from assistant.keyword import tokenize
+
+    words: dict[int, set[str]] = {0: set(), 1: set()}
+    for _, _, text, rank in pipe.catalog.all_chunks():
+        words[rank] |= set(tokenize(text, bigrams=False))
+    only_internal = sorted(w for w in words[1] - words[0] if len(w) > 3 and w.isalpha())[0]
+    full = pipe.retriever.term_weights({only_internal})
+    public = pipe.retriever.term_weights({only_internal}, Filters(max_access_rank=0))
+    absent = pipe.retriever.term_weights({"khôngcótừnày"}, Filters(max_access_rank=0))
+    assert public[only_internal] == pytest.approx(absent["khôngcótừnày"])
+    assert full[only_internal] < public[only_internal]
+
+
+def test_a_named_document_above_clearance_is_reported_missing(pipe: Pipeline) -> None:
+    q = "Báo cáo 45-BC/TU nói gì về trung tâm dữ liệu dùng chung?"
+    assert pipe.retriever.search(q, k=5).named == ["45-BC/TU"]
+    hidden = pipe.retriever.search(q, k=5, filters=Filters(max_access_rank=0))
+    never = pipe.retriever.search(q.replace("45-BC/TU", "46-BC/TU"), k=5, filters=Filters(max_access_rank=0))
+    assert (hidden.named, hidden.missing) == ([], ["45-BC/TU"])
+    assert (never.named, never.missing) == ([], ["46-BC/TU"])

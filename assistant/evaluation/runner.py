@@ -6,15 +6,18 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from assistant.answer import Answerer
 from assistant.evaluation.items import DraftItem, QuestionItem, load_items
 from assistant.evaluation.metrics import summarize
 from assistant.evaluation.report import format_table, write_report
 from assistant.ingest import PIPELINE_VERSION
 from assistant.pipeline import Pipeline
+from assistant.retrieve import Filters
 from assistant.settings import Settings
 from assistant.types import Answer, Embedder, FileReport, Generator, Hit
 
@@ -108,6 +111,38 @@ def prepare_index(
     return pipe, reports, False
 
 
+def score_items(
+    answerer: Answerer,
+    questions: Sequence[QuestionItem],
+    drafts: Sequence[DraftItem],
+    *,
+    retrieval_only: bool = False,
+    filters: Filters | None = None,
+    progress: Progress | None = None,
+    guard: AbstractContextManager[object] | None = None,
+) -> list[dict[str, Any]]:
+    """One record per item. `filters` restrict what is searched (e.g. a reader's clearance); `guard`
+    (a lock) is held around each item, so a server can interleave evaluation with questions."""
+    records: list[dict[str, Any]] = []
+    for i, item in enumerate(questions):
+        if progress:
+            progress(item.id, i, len(questions))
+        t0 = time.perf_counter()
+        with guard or nullcontext():
+            if retrieval_only:
+                hits, ret = answerer.retrieve(item.question, filters)
+                timings = dict(ret.timings)
+                timings["total"] = time.perf_counter() - t0
+                records.append(question_record(item, hits, None, timings))
+            else:
+                ans = answerer.ask(item.question, filters)
+                records.append(question_record(item, ans.passages, ans, dict(ans.timings)))
+    records += [draft_record(d) for d in drafts]
+    if progress:
+        progress("", len(questions), len(questions))
+    return records
+
+
 def run_eval(
     set_path: Path,
     corpora: Sequence[Path],
@@ -129,23 +164,7 @@ def run_eval(
         corpora, settings, cache_root, embedder=embedder, generator=generator, progress=progress
     )
     out_dir.mkdir(parents=True, exist_ok=True)
-    records: list[dict[str, Any]] = []
-    answerer = pipe.answerer
-    for i, item in enumerate(questions):
-        if progress:
-            progress(item.id, i, len(questions))
-        t0 = time.perf_counter()
-        if retrieval_only:
-            hits, ret = answerer.retrieve(item.question)
-            timings = dict(ret.timings)
-            timings["total"] = time.perf_counter() - t0
-            records.append(question_record(item, hits, None, timings))
-        else:
-            ans = answerer.ask(item.question)
-            records.append(question_record(item, ans.passages, ans, dict(ans.timings)))
-    records += [draft_record(d) for d in drafts]
-    if progress:
-        progress("", len(questions), len(questions))
+    records = score_items(pipe.answerer, questions, drafts, retrieval_only=retrieval_only, progress=progress)
     with (out_dir / "items.jsonl").open("w", encoding="utf-8") as f:
         for r in records:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")

@@ -1,0 +1,115 @@
+"""The app factory: `create_app(settings, pipeline)` builds the service around a pipeline the caller
+owns; nothing is built at import time, and models load on first use as everywhere else.
+
+Pipeline work runs in the threadpool; one lock serialises everything that uses a model or writes
+the index (questions, uploads, deletions, evaluation items), so two requests never run the LLM at
+once. Reading the catalog (listings, document views) takes no lock and stays responsive during a
+long answer. JSON is UTF-8 with Vietnamese text unescaped, and says so in its Content-Type.
+
+Routes (permissions in `assistant.access`):
+  /auth/login /auth/logout /auth/me      auth.py
+  /ask                                   ask.py
+  /documents, /documents/{key}           documents.py
+  /eval/sets, /eval/runs, /eval/runs/{id} evals.py
+  /v1/models, /v1/chat/completions       openai_compat.py
+  /, /library, /evals, /login, /static   web.py
+  /health                                here
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from assistant.api import ask, auth, documents, evals, openai_compat, web
+from assistant.api.service import TITLE, Service, ServiceError
+from assistant.audit import AuditLog
+from assistant.ingest import IndexMismatch
+from assistant.models import ModelError
+from assistant.pipeline import Pipeline
+from assistant.settings import Settings
+from assistant.users import User, UserStore
+
+_JSON_UTF8 = b"application/json; charset=utf-8"
+
+
+class _JSONCharset:
+    """Adds `charset=utf-8` to JSON responses: some clients (Windows PowerShell 5) otherwise misread Vietnamese."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_charset(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    (k, _JSON_UTF8 if k.lower() == b"content-type" and v == b"application/json" else v)
+                    for k, v in message.get("headers", [])
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_charset)
+
+
+def open_users(settings: Settings) -> UserStore:
+    return UserStore(settings.index_dir / "users.sqlite")
+
+
+def open_audit(settings: Settings) -> AuditLog:
+    return AuditLog(settings.index_dir / "audit.jsonl", settings.audit_head_path)
+
+
+def create_app(
+    settings: Settings, pipeline: Pipeline, *, users: UserStore | None = None, audit: AuditLog | None = None
+) -> FastAPI:
+    """The service over `pipeline`. The caller owns the pipeline (and closes it); the user store and the
+    audit log default to `users.sqlite` and `audit.jsonl` in the index dir."""
+    service = Service(settings, pipeline, users or open_users(settings), audit or open_audit(settings))
+    app = FastAPI(
+        title=TITLE,
+        version="0.2.0",
+        description="Hỏi đáp có trích dẫn kiểm chứng trên các văn bản đã nạp, theo độ mật của từng người dùng; "
+        "thư viện văn bản; đánh giá; nhật ký kiểm toán. Xác thực: `Authorization: Bearer <token>` hoặc cookie phiên.",
+    )
+    app.state.service = service
+    app.add_middleware(_JSONCharset)
+
+    @app.exception_handler(ServiceError)
+    async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+
+    @app.exception_handler(IndexMismatch)
+    async def _index_mismatch(request: Request, exc: IndexMismatch) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    @app.exception_handler(ModelError)
+    async def _model_missing(request: Request, exc: ModelError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=503)
+
+    @app.get("/health", summary="Service status (document count and models only when authenticated)", tags=["dịch vụ"])
+    def health(request: Request, user: User | None = Depends(auth.optional_user)) -> dict[str, Any]:
+        return service.health(user)
+
+    for module in (auth, ask, documents, evals, openai_compat, web):
+        app.include_router(module.router())
+    # POST /check (draft consistency checks, assistant/check/) and its page are registered here once the
+    # checker exists: a `check.py` router here, permission "check" (assistant.access), page "/check" in web.PAGES.
+    app.mount("/static", web.static_files(), name="static")
+    return app
+
+
+def serve(settings: Settings, pipeline: Pipeline, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run the service with uvicorn in this process (one worker: the index and the lock are per process)."""
+    import uvicorn
+
+    app = create_app(settings, pipeline)
+    if not app.state.service.users.users():
+        print("no users yet: add one with  assistant users add NAME --role admin --clearance 'tối mật'", flush=True)
+    uvicorn.run(app, host=host, port=port)

@@ -1,0 +1,161 @@
+"""What the routes share: settings, the pipeline, users, the audit log, the model lock, eval runs;
+and the one place that decides which documents a person may see.
+
+A document above a person's clearance does not exist for them: it is absent from listings,
+a request for it is a 404 with the same message as for an unknown document, relations to it
+are left out, and a reference to it is reported as not indexed.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.audit import AuditLog
+from assistant.catalog import DocRecord, access_rank
+from assistant.evaluation.jobs import EvalJobs
+from assistant.pipeline import Pipeline
+from assistant.retrieve import Filters
+from assistant.settings import Settings
+from assistant.types import ACCESS_LEVELS, Chunk
+from assistant.users import User, UserStore
+
+TITLE = "Trợ lý nghiên cứu văn bản"
+
+
+class ServiceError(Exception):
+    """An error with an HTTP status, raised by code that does not import the web framework."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+@dataclass
+class Service:
+    settings: Settings
+    pipeline: Pipeline
+    users: UserStore
+    audit: AuditLog
+    lock: threading.Lock = field(default_factory=threading.Lock)  # one model user at a time; serialises index writes
+    evals: EvalJobs | None = None
+
+    def __post_init__(self) -> None:
+        if self.evals is None:
+            self.evals = EvalJobs(
+                self.settings.index_dir / "eval-runs", lambda: self.pipeline.answerer, self.lock, self.document_ranks
+            )
+
+    @property
+    def uploads(self) -> Path:
+        return self.settings.index_dir / "uploads"
+
+    @property
+    def jobs(self) -> EvalJobs:
+        assert self.evals is not None
+        return self.evals
+
+    # --- clearance -------------------------------------------------------------------------------
+    @staticmethod
+    def filters_for(user: User, base: Filters | None = None) -> Filters:
+        """The request's filters with the reader's clearance imposed (never taken from the request)."""
+        base = base or Filters()
+        return Filters(
+            doc_ids=base.doc_ids, doc_types=base.doc_types, issuers=base.issuers, date_from=base.date_from,
+            date_to=base.date_to, max_access_rank=user.rank,
+        )  # fmt: skip
+
+    @staticmethod
+    def sees(user: User, rec: DocRecord) -> bool:
+        return rec.status == "complete" and access_rank(rec.meta.access_level) <= user.rank
+
+    def documents(self, user: User) -> list[DocRecord]:
+        return [rec for rec in self.pipeline.catalog.documents() if self.sees(user, rec)]
+
+    def document_ranks(self) -> list[tuple[str, str, int]]:
+        return [(r.meta.doc_id, r.meta.source_name, access_rank(r.meta.access_level)) for r in self.pipeline.catalog.documents()]
+
+    def resolve(self, user: User, key: str) -> DocRecord:
+        """The document `key` (index key or document number) among those the user may see."""
+        catalog = self.pipeline.catalog
+        rec = catalog.by_key(key)
+        if rec is not None and self.sees(user, rec):
+            return rec
+        recs = [r for r in (catalog.by_key(k) for k in catalog.keys_for_doc_id(key)) if r is not None and self.sees(user, r)]
+        if len(recs) > 1:
+            keys = ", ".join(r.meta.key for r in recs)
+            raise ServiceError(409, f"{key} names {len(recs)} documents; use one of the keys: {keys}")
+        if not recs:
+            raise ServiceError(404, f"no indexed document {key}")
+        return recs[0]
+
+    def levels_for(self, user: User) -> list[str]:
+        """Access levels a user may give a document they upload: up to their own clearance."""
+        return list(ACCESS_LEVELS[: user.rank + 1])
+
+    # --- views -----------------------------------------------------------------------------------
+    def document_view(self, user: User, rec: DocRecord) -> dict[str, Any]:
+        catalog = self.pipeline.catalog
+        k = rec.meta.key
+        chunks = catalog.doc_chunks(k)
+        outgoing, incoming = catalog.relations(k)
+        visible_ids = {r.meta.doc_id for r in self.documents(user)}
+        incoming_json = []
+        for relation, src in incoming:
+            src_rec = catalog.by_key(src)
+            if src_rec is not None and self.sees(user, src_rec):
+                incoming_json.append({"relation": relation, "key": src, "doc_id": src_rec.meta.doc_id})
+        return {
+            **document_json(rec, len(chunks)),
+            "relations": {
+                # the target's number is written in this document's own text; whether it is indexed is not
+                "outgoing": [{"relation": r, "doc_id": t, "indexed": t in visible_ids} for r, t in outgoing],
+                "incoming": incoming_json,
+            },
+            "text": catalog.document_text(k),
+            "chunks": [_chunk_json(c) for c in chunks],
+        }
+
+    def record(self, user: User | str, action: str, **details: Any) -> None:
+        self.audit.append(user.username if isinstance(user, User) else user, action, **details)
+
+    def health(self, user: User | None) -> dict[str, Any]:
+        if user is None:
+            return {"status": "ok"}
+        built = self.pipeline.catalog.get_meta("embedder")
+        return {
+            "status": "ok",
+            "documents": len(self.documents(user)),
+            "embedder": json.loads(built)["name"] if built else None,
+            "answer_mode": self.settings.answer_mode,
+        }
+
+
+def _chunk_json(c: Chunk) -> dict[str, Any]:
+    return {
+        "ordinal": c.ordinal, "chunk_id": c.chunk_id, "breadcrumb": c.breadcrumb_text, "start": c.start, "end": c.end,
+        "text": c.text,
+    }  # fmt: skip
+
+
+def document_json(rec: DocRecord, passages: int) -> dict[str, Any]:
+    m = rec.meta
+    return {
+        "doc_id": m.doc_id, "key": m.key, "type": m.doc_type, "number": m.number, "issuer": m.issuer,
+        "issuer_name": m.issuer_name, "issued": m.issued.isoformat() if m.issued else None, "title": m.title,
+        "access_level": m.access_level, "parent": m.parent, "source_name": m.source_name, "format": rec.fmt,
+        "passages": passages,
+    }  # fmt: skip
+
+
+def user_json(user: User) -> dict[str, Any]:
+    from assistant.access import permissions
+
+    return {
+        "username": user.username, "display_name": user.display_name, "role": user.role, "clearance": user.clearance,
+        "permissions": permissions(user.role),
+    }  # fmt: skip

@@ -1,0 +1,72 @@
+// Evaluation runs: start one (a server-side set or an uploaded items file), follow it, read its report.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const STATUS = { queued: "đang chờ", running: "đang chạy", done: "xong", failed: "lỗi" };
+let polling = null;
+
+async function loadSets() {
+  for (const name of await App.json("/eval/sets")) $("eval-set").append(App.el("option", { value: name, text: name }));
+}
+
+async function loadRuns() {
+  const runs = await App.json("/eval/runs");
+  const body = $("runs").querySelector("tbody");
+  body.replaceChildren(...runs.map((r) => App.el(
+    "tr", { class: "clickable", "data-run": r.id, onclick: () => showRun(r.id) },
+    App.el("td", { text: r.id }), App.el("td", { text: r.set_name }), App.el("td", { text: r.owner }),
+    App.el("td", { text: STATUS[r.status] || r.status }), App.el("td", { text: `${r.done}/${r.total}` }),
+    App.el("td", { text: String(r.withheld) }),
+  )));
+}
+
+async function showRun(id) {
+  clearTimeout(polling);
+  $("run-detail").classList.remove("hidden");
+  $("run-title").textContent = `Lượt đánh giá ${id}`;
+  const run = await App.json(`/eval/runs/${encodeURIComponent(id)}`);
+  const withheld = run.withheld ? `; ${run.withheld} câu vượt độ mật của người chạy đã được giữ lại` : "";
+  $("run-status").textContent = `${STATUS[run.status] || run.status}: ${run.done}/${run.total} câu${withheld}.${run.error ? ` ${run.error}` : ""}`;
+  const frame = $("run-report");
+  if (run.status === "done") {
+    frame.src = `/eval/runs/${encodeURIComponent(id)}/report`;
+    frame.classList.remove("hidden");
+    await loadRuns();
+  } else {
+    frame.classList.add("hidden");
+    if (run.status !== "failed") polling = setTimeout(() => showRun(id), 1000);
+  }
+}
+
+App.header().then(async () => {
+  await Promise.all([loadSets(), loadRuns()]);
+  $("eval-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const message = $("eval-message");
+    message.className = "muted";
+    const file = $("eval-file").files[0];
+    const limit = $("eval-limit").value;
+    let options;
+    if (file) {
+      const form = new FormData();
+      form.append("retrieval_only", $("eval-retrieval").checked ? "true" : "false");
+      if (limit) form.append("limit", limit);
+      form.append("file", file);
+      options = { method: "POST", body: form };
+    } else if ($("eval-set").value) {
+      options = { method: "POST", json: { set: $("eval-set").value, retrieval_only: $("eval-retrieval").checked, limit: limit ? Number(limit) : null } };
+    } else {
+      message.textContent = "Chọn một bộ câu hỏi hoặc tải tệp .jsonl lên.";
+      return;
+    }
+    try {
+      const run = await App.json("/eval/runs", options);
+      message.textContent = `Đã bắt đầu lượt ${run.id}.`;
+      await loadRuns();
+      await showRun(run.id);
+    } catch (exc) {
+      message.className = "error";
+      message.textContent = `Không chạy được: ${exc.message}`;
+    }
+  });
+});

@@ -1,0 +1,188 @@
+"""The web UI in headless Chromium against the real service (uvicorn on a free loopback port): log in, ask and
+see the cited quote highlighted in its passage, upload a document, and, as a lower-clearance user, fail to see
+a "mật" document. The ask page's screenshot is checked: a PNG of the viewport's size, with the highlight colour."""
+
+from __future__ import annotations
+
+import io
+import socket
+import struct
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.api.conftest import ANSWERABLE, GOOD_OUTPUT, NOTICE, QUOTE, Office, RepeatingGenerator, make_office, make_pipeline
+
+CHROMIUM = "/usr/bin/chromium"
+VIEWPORT = {"width": 1280, "height": 900}
+MARK_RGB = (0xFF, 0xD4, 0x00)  # --mark in style.css
+SECRET = """BAN THƯỜNG VỤ TỈNH ỦY HÒA LÂM
+
+Số 77-BC/TU
+
+# BÁO CÁO
+
+về phương án bảo đảm an toàn hệ thống cơ yếu của tỉnh
+
+## 1. Tình hình
+
+Hệ thống cơ yếu của tỉnh gồm 14 điểm kết nối, trong đó 3 điểm cần thay thiết bị mã hóa trước quý IV.
+"""
+
+
+@dataclass
+class Server:
+    url: str
+    office: Office
+
+
+@pytest.fixture
+def server(tmp_path: Path, sample_dir: Path) -> Iterator[Server]:
+    import uvicorn
+
+    pipe = make_pipeline(tmp_path, generator=RepeatingGenerator(GOOD_OUTPUT))
+    secret = tmp_path / "mat"
+    secret.mkdir()
+    (secret / "bao-cao-77.md").write_text(SECRET, "utf-8")
+    (secret / "manifest.yaml").write_text('documents:\n  "bao-cao-77.md":\n    access_level: "mật"\n', "utf-8")
+    assert {r.status for r in pipe.ingest([sample_dir, secret])} == {"added"}
+    office = make_office(
+        pipe, {"drafter": ("drafter", "mật"), "analyst": ("analyst", "công khai"), "reviewer": ("reviewer", "nội bộ")}
+    )
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(office.app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    yield Server(f"http://127.0.0.1:{port}", office)
+    srv.should_exit = True
+    thread.join(timeout=30)
+    pipe.close()
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    assert data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def highlight_pixels(data: bytes) -> int:
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    colours = image.getcolors(maxcolors=1 << 22) or []
+    return sum(count for count, rgb in colours if all(abs(a - b) <= 3 for a, b in zip(rgb, MARK_RGB, strict=True)))
+
+
+@pytest.mark.browser
+def test_log_in_ask_upload_and_clearance_in_the_browser(server: Server, tmp_path: Path) -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} missing: apt-get install -y chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        try:
+            page = browser.new_page(viewport=VIEWPORT)
+            outside: list[str] = []
+            page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((server.url, "data:")) else None)
+
+            # log in: the ask page redirects to the login page first
+            page.goto(server.url + "/")
+            expect(page).to_have_url(server.url + "/login")
+            page.fill("#username", "drafter")
+            page.fill("#secret", server.office.tokens["drafter"])
+            page.click("#login-button")
+            expect(page).to_have_url(server.url + "/")
+            expect(page.locator("#who")).to_contain_text("độ mật: mật")
+
+            # ask: the answer streams in, and the sources panel shows the quote highlighted inside its passage
+            page.fill("#question", ANSWERABLE)
+            page.click("#ask-button")
+            mark = page.locator("#sources .source mark").first
+            expect(mark).to_have_text(QUOTE, timeout=30_000)
+            card = page.locator("#sources .source").first
+            expect(card.locator(".doc")).to_have_text("15-NQ/TU")
+            expect(card.locator(".crumb")).to_contain_text("Mục tiêu")
+            context = card.locator(".context").inner_text()
+            assert QUOTE in context and len(context) > len(QUOTE) + 20  # the quote sits inside its passage
+            expect(page.locator("#answer")).to_contain_text("25% GRDP")
+            expect(page.locator("#answer a.ref").first).to_have_text("[1]")
+            shot = tmp_path / "ask.png"
+            page.screenshot(path=str(shot))
+            data = shot.read_bytes()
+            assert png_size(data) == (VIEWPORT["width"], VIEWPORT["height"])
+            assert highlight_pixels(data) > 500, "the highlight colour is not on the screenshot"
+
+            # the library: the mật document is there for this user; upload a file at nội bộ
+            page.click("header nav a[href='/library']")
+            expect(page.locator("#documents tbody tr[data-key='77-BC/TU']")).to_have_count(1)
+            notice = tmp_path / "thong-bao-21.md"
+            notice.write_text(NOTICE, "utf-8")
+            page.set_input_files("#upload-file", str(notice))
+            page.select_option("#upload-level", "nội bộ")
+            page.click("#upload-button")
+            expect(page.locator("#upload-result")).to_contain_text("đã nạp", timeout=30_000)
+            expect(page.locator("#documents tbody tr[data-key='21-TB/TU']")).to_have_count(1)
+            expect(page.locator("#detail-title")).to_contain_text("lịch tiếp công dân")
+
+            # log out; the công khai analyst sees neither the mật report nor the nội bộ upload, even by address
+            page.click("#logout")
+            expect(page).to_have_url(server.url + "/login")
+            page.fill("#username", "analyst")
+            page.fill("#secret", server.office.tokens["analyst"])
+            page.click("#login-button")
+            expect(page).to_have_url(server.url + "/")
+            page.goto(server.url + "/library")
+            expect(page.locator("#documents tbody tr[data-key='15-NQ/TU']")).to_have_count(1)
+            expect(page.locator("#documents tbody tr[data-key='77-BC/TU']")).to_have_count(0)
+            expect(page.locator("#documents tbody tr[data-key='21-TB/TU']")).to_have_count(0)
+            assert page.locator("#upload-panel").is_hidden()  # analysts do not upload
+            page.goto(server.url + "/library#doc=77-BC%2FTU")
+            expect(page.locator("#detail-error")).to_contain_text("no indexed document 77-BC/TU")
+            assert "14 điểm kết nối" not in page.content()
+            assert outside == []  # nothing fetched from anywhere else
+        finally:
+            browser.close()
+
+
+@pytest.mark.browser
+def test_an_evaluation_run_and_its_report_in_the_browser(server: Server) -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} missing: apt-get install -y chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        try:
+            page = browser.new_page(viewport=VIEWPORT)
+            page.goto(server.url + "/login")
+            page.fill("#username", "reviewer")
+            page.fill("#secret", server.office.tokens["reviewer"])
+            page.click("#login-button")
+            expect(page).to_have_url(server.url + "/")
+            page.click("header nav a[href='/evals']")
+            page.select_option("#eval-set", "sample_smoke.jsonl")
+            page.check("#eval-retrieval")
+            page.click("#eval-button")
+            expect(page.locator("#run-status")).to_contain_text("xong: 10/10", timeout=60_000)
+            report = page.frame_locator("#run-report")
+            expect(report.locator("#metrics tbody tr").first).to_be_visible(timeout=30_000)
+            expect(report.locator("h1")).to_have_text("Đánh giá: sample_smoke.jsonl")
+            expect(page.locator("#runs tbody tr")).to_have_count(1)
+        finally:
+            browser.close()

@@ -1,0 +1,255 @@
+"""Clearance: canary passages planted at every access level must never reach a person below that level —
+not through an answer, a citation, a passage list, a prompt, a document list or view, a relation, an upload
+report, the OpenAI-compatible endpoint, or an evaluation run and its report.
+
+Four documents, one per level, each holding a unique canary string. Four users, one per clearance, all with
+the admin role so that every endpoint is open to them and only clearance differs. Each check also has a
+positive control: what a user may see does show up, so a missing filter would be caught."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import Office, RepeatingGenerator, make_office, make_pipeline, sse_events, upload
+
+LEVELS = ("công khai", "nội bộ", "mật", "tối mật")
+CANARY = {rank: f"HLQ{rank}ZXV{rank * 7 + 3}K" for rank in range(4)}
+DOC_ID = {rank: f"{10 + rank}-TB/TU" for rank in range(4)}
+TOPIC = "Mã đối chiếu của chương trình bảo vệ rừng phòng hộ đầu nguồn là gì?"
+COMMON = "Chương trình bảo vệ rừng phòng hộ đầu nguồn được triển khai trên toàn tỉnh."
+# The scripted model quotes the sentence every canary document shares, from each of the first three passages:
+# whatever is in the prompt gets cited, so a passage above clearance in the prompt would show in the answer.
+OUTPUT = json.dumps(
+    {"found": True, "claims": [{"passage": n, "quote": COMMON, "answer": COMMON} for n in (1, 2, 3)]}, ensure_ascii=False
+)
+
+
+def canary_doc(rank: int) -> str:
+    implements = f"\nThông báo này thực hiện Thông báo số {DOC_ID[0]}.\n" if rank else ""
+    return f"""TỈNH ỦY HÒA LÂM
+
+Số {DOC_ID[rank]}
+
+Hòa Lâm, ngày {rank + 1} tháng 6 năm 2025
+
+# THÔNG BÁO
+
+về chương trình bảo vệ rừng phòng hộ đầu nguồn, phương án {("một", "hai", "ba", "bốn")[rank]}
+{implements}
+## 1. Nội dung
+
+{COMMON}
+
+Mã đối chiếu của chương trình bảo vệ rừng phòng hộ đầu nguồn là {CANARY[rank]}, giao khoán {rank + 1}0 nghìn héc-ta.
+"""
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
+    root = tmp_path_factory.mktemp("clearance")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    manifest = ["documents:"]
+    for rank in range(4):
+        (corpus / f"thong-bao-{rank}.md").write_text(canary_doc(rank), "utf-8")
+        manifest.append(f'  "thong-bao-{rank}.md":\n    access_level: "{LEVELS[rank]}"')
+    (corpus / "manifest.yaml").write_text("\n".join(manifest) + "\n", "utf-8")
+    sets = root / "sets"
+    sets.mkdir()
+    items = [
+        {"id": f"level-{r}", "question": TOPIC, "expected_docs": [DOC_ID[r]], "answerable": True, "expected_quotes": [COMMON]}
+        for r in range(4)
+    ]
+    (sets / "canary.jsonl").write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), "utf-8")
+    pipe = make_pipeline(root, generator=RepeatingGenerator(OUTPUT), eval_sets_dir=sets)
+    reports = pipe.ingest([corpus])
+    assert [r.status for r in reports] == ["added"] * 4, reports
+    office = make_office(pipe, {f"u{r}": ("admin", LEVELS[r]) for r in range(4)})
+    yield office
+    pipe.close()
+
+
+def hidden(rank: int) -> list[str]:
+    return [CANARY[r] for r in range(rank + 1, 4)]
+
+
+def assert_clean(text: str, rank: int, *, ids: bool = True) -> None:
+    """No canary (and, with `ids`, no document number) above `rank` in `text`."""
+    for r in range(rank + 1, 4):
+        assert CANARY[r] not in text, f"canary of level {LEVELS[r]} leaked to clearance {LEVELS[rank]}"
+        if ids:
+            assert DOC_ID[r] not in text, f"{DOC_ID[r]} ({LEVELS[r]}) named to clearance {LEVELS[rank]}"
+
+
+RANKS = pytest.mark.parametrize("rank", range(4), ids=LEVELS)
+
+
+@RANKS
+def test_ask_json_and_prompts(office: Office, rank: int) -> None:
+    generator = office.pipeline.generator
+    assert isinstance(generator, RepeatingGenerator)
+    generator.prompts.clear()
+    with office.client(f"u{rank}") as c:
+        body = c.post("/ask", json={"question": TOPIC}).json()
+    assert_clean(json.dumps(body, ensure_ascii=False), rank)
+    assert {p["doc_id"] for p in body["passages"]} == {DOC_ID[r] for r in range(rank + 1)}  # control: all it may see
+    assert body["mode"] == "generated" and body["citations"]
+    shown = [c["context"]["text"] for c in body["citations"]] + [p["text"] for p in body["passages"]]
+    assert any(CANARY[rank] in text for text in shown)
+    prompts = "\n".join(m.content for prompt in generator.prompts for m in prompt)
+    assert (prompts and CANARY[0] in prompts) or rank > 0
+    assert_clean(prompts, rank)  # never reached the model
+
+
+@RANKS
+def test_ask_stream(office: Office, rank: int) -> None:
+    with office.client(f"u{rank}") as c:
+        r = c.post("/ask", json={"question": TOPIC, "stream": True})
+    assert_clean(r.text, rank)
+    events = sse_events(r.text)
+    assert {p["doc_id"] for p in events[0][1]} == {DOC_ID[x] for x in range(rank + 1)}
+
+
+@RANKS
+def test_question_naming_a_hidden_document_is_answered_as_if_it_did_not_exist(office: Office, rank: int) -> None:
+    with office.client(f"u{rank}") as c:
+        for r in range(4):
+            body = c.post("/ask", json={"question": f"Thông báo số {DOC_ID[r]} quy định mã đối chiếu là gì?"}).json()
+            assert_clean(json.dumps(body["passages"] + body["citations"], ensure_ascii=False), rank)
+            assert_clean(body["answer"], rank)
+            missing = f"Văn bản {DOC_ID[r]} không có trong kho tài liệu đã nạp."
+            assert (missing in body["notes"]) == (r > rank), (r, body["notes"])
+            if r <= rank:
+                assert {p["doc_id"] for p in body["passages"][:1]} == {DOC_ID[r]}  # control: named, so pinned first
+
+
+@RANKS
+def test_filters_cannot_reach_above_clearance(office: Office, rank: int) -> None:
+    with office.client(f"u{rank}") as c:
+        body = c.post("/ask", json={"question": TOPIC, "doc_ids": [DOC_ID[r] for r in range(4)]}).json()
+    assert_clean(json.dumps(body["passages"] + body["citations"], ensure_ascii=False), rank)
+    assert {p["doc_id"] for p in body["passages"]} == {DOC_ID[r] for r in range(rank + 1)}
+
+
+@RANKS
+def test_document_list_view_and_relations(office: Office, rank: int) -> None:
+    with office.client(f"u{rank}") as c:
+        listing = c.get("/documents")
+        assert_clean(listing.text, rank)
+        assert {d["doc_id"] for d in listing.json()} == {DOC_ID[r] for r in range(rank + 1)}
+        assert c.get("/health").json()["documents"] == rank + 1
+        for r in range(4):
+            view = c.get(f"/documents/{DOC_ID[r]}")
+            if r > rank:
+                assert view.status_code == 404 and view.json() == {"detail": f"no indexed document {DOC_ID[r]}"}
+            else:
+                assert view.status_code == 200 and CANARY[r] in view.text
+                assert_clean(view.text, rank)
+        incoming = {i["doc_id"] for i in c.get(f"/documents/{DOC_ID[0]}").json()["relations"]["incoming"]}
+        assert incoming == {DOC_ID[r] for r in range(1, rank + 1)}
+
+
+@RANKS
+def test_hidden_documents_cannot_be_deleted(office: Office, rank: int) -> None:
+    with office.client(f"u{rank}") as c:
+        for r in range(rank + 1, 4):
+            assert c.delete(f"/documents/{DOC_ID[r]}").status_code == 404
+    with office.client("u3") as top:
+        assert len(top.get("/documents").json()) == 4
+
+
+@RANKS
+def test_uploading_a_copy_of_a_hidden_document_does_not_name_it(office: Office, rank: int) -> None:
+    with office.client(f"u{rank}") as c:
+        for r in range(4):
+            reply = upload(c, f"ban-sao-{r}.md", canary_doc(r).encode(), level=LEVELS[min(r, rank)])
+            assert reply.status_code == 200 and reply.json()["status"] == "duplicate"
+            assert_clean(reply.text, rank)
+            if r <= rank:
+                assert reply.json()["doc_id"] == DOC_ID[r]  # control: a visible twin is named
+            else:
+                assert reply.json()["doc_id"] is None
+
+
+@RANKS
+def test_openai_endpoint(office: Office, rank: int) -> None:
+    with office.client(f"u{rank}") as c:
+        plain = c.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": TOPIC}]})
+        streamed = c.post("/v1/chat/completions", json={"stream": True, "messages": [{"role": "user", "content": TOPIC}]})
+    for r in (plain, streamed):
+        assert r.status_code == 200
+        assert_clean(r.text, rank)
+    assert CANARY[rank] in plain.text or DOC_ID[rank] in plain.text  # control: its own level is cited
+
+
+def _wait(c: TestClient, run_id: str) -> dict[str, Any]:
+    for _ in range(600):
+        run = c.get(f"/eval/runs/{run_id}").json()
+        if run["status"] in ("done", "failed"):
+            return run
+        time.sleep(0.1)
+    raise AssertionError("run did not finish")
+
+
+@RANKS
+def test_evaluation_runs_and_reports(office: Office, rank: int) -> None:
+    with office.client(f"u{rank}") as c:
+        started = c.post("/eval/runs", json={"set": "canary.jsonl"}).json()
+        assert started["withheld"] == 3 - rank  # items about documents above clearance are not run
+        run = _wait(c, started["id"])
+        assert run["status"] == "done", run
+        assert [i["id"] for i in run["items"]] == [f"level-{r}" for r in range(rank + 1)]
+        assert_clean(json.dumps(run, ensure_ascii=False), rank)
+        assert CANARY[rank] in json.dumps(run["items"], ensure_ascii=False)  # control: its own level is there
+        # the run itself was made at the clearance: what it stored holds nothing above it either
+        stored = office.service.settings.index_dir / "eval-runs" / started["id"]
+        assert_clean((stored / "items.jsonl").read_text("utf-8") + (stored / "summary.json").read_text("utf-8"), rank)
+        report = c.get(f"/eval/runs/{started['id']}/report")
+        assert report.status_code == 200
+        assert_clean(report.text, rank)
+        mine_items = json.dumps({"id": "x", "question": TOPIC, "expected_docs": [], "answerable": True}, ensure_ascii=False)
+        uploaded = c.post("/eval/runs", files={"file": ("mine.jsonl", (mine_items + "\n").encode())}).json()
+        assert_clean(json.dumps(_wait(c, uploaded["id"]), ensure_ascii=False), rank)
+        mine = office.service.settings.index_dir / "eval-runs" / uploaded["id"] / "items.jsonl"
+        assert_clean(mine.read_text("utf-8"), rank)
+        assert CANARY[rank] in mine.read_text("utf-8")  # control
+    # a run is shown only to viewers cleared at least as high as the run
+    for viewer in range(4):
+        with office.client(f"u{viewer}") as v:
+            listed = {x["id"] for x in v.get("/eval/runs").json()}
+            assert (started["id"] in listed) == (viewer >= rank)
+            assert v.get(f"/eval/runs/{started['id']}").status_code == (200 if viewer >= rank else 404)
+            assert v.get(f"/eval/runs/{started['id']}/report").status_code == (200 if viewer >= rank else 404)
+
+
+def test_a_document_raised_above_a_viewers_clearance_disappears_from_old_runs(office: Office) -> None:
+    with office.client("u1") as c:
+        run_id = c.post("/eval/runs", json={"set": "canary.jsonl"}).json()["id"]
+        run = _wait(c, run_id)
+        assert CANARY[1] in json.dumps(run["items"], ensure_ascii=False)
+        # the nội bộ document is re-classified mật: u1 no longer sees it, in the library or in the old run
+        svc = office.service
+        key = svc.pipeline.catalog.keys_for_doc_id(DOC_ID[1])[0]
+        rec = svc.pipeline.catalog.by_key(key)
+        assert rec is not None
+        folder = Path(rec.source_path).parent
+        manifest = (folder / "manifest.yaml").read_text("utf-8")
+        raised = manifest.replace('"thong-bao-1.md":\n    access_level: "nội bộ"', '"thong-bao-1.md":\n    access_level: "mật"')
+        assert raised != manifest
+        (folder / "manifest.yaml").write_text(raised, "utf-8")
+        try:
+            assert svc.pipeline.ingest([folder / "thong-bao-1.md"])[0].status == "replaced"
+            assert DOC_ID[1] not in {d["doc_id"] for d in c.get("/documents").json()}
+            again = c.get(f"/eval/runs/{run_id}").json()
+            assert CANARY[1] not in json.dumps(again["items"], ensure_ascii=False)
+            assert CANARY[1] not in c.get(f"/eval/runs/{run_id}/report").text
+        finally:
+            (folder / "manifest.yaml").write_text(manifest, "utf-8")
+            assert svc.pipeline.ingest([folder / "thong-bao-1.md"])[0].status == "replaced"
