@@ -100,10 +100,10 @@ class PyviBM25:
         ]
 
 
-def _searcher(pipe: Pipeline, embedder: Embedder, config: Config, work: Path) -> Callable[[str], list[Hit]]:
+def _searcher(pipe: Pipeline, embedder: Embedder, config: Config) -> Callable[[str], list[Hit]]:
     k = pipe.settings.top_k
     if config.mode == "bm25-pyvi":
-        base = PyviBM25(pipe, work / "bm25-pyvi")
+        base = PyviBM25(pipe, pipe.settings.index_dir / "keyword-pyvi")  # cached beside the index it mirrors
         return lambda q: base.search(q, k)
     retriever = Retriever(
         pipe.catalog, pipe.store, pipe.keyword, embedder, rrf_k=pipe.settings.rrf_k,
@@ -149,7 +149,7 @@ def run_ablation(
     shared = CachedEmbedder(pipe.embedder)
     rows: dict[str, dict[str, float | None]] = {}
     for config in configs:
-        search = _searcher(pipe, shared, config, out_dir)
+        search = _searcher(pipe, shared, config)
         records, latencies = [], []
         for i, item in enumerate(questions):
             if progress:
