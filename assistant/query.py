@@ -50,7 +50,7 @@ DESCRIBED_TYPES: dict[str, str] = {
 }  # fmt: skip
 _TYPE_ALT = "|".join(sorted(map(re.escape, DESCRIBED_TYPES), key=len, reverse=True))
 _TYPE_RE = re.compile(r"(?<!\w)(" + _TYPE_ALT + r")(?!\w)")
-_DOC_WORD_RE = re.compile(r"(?<!\w)(?:văn bản|" + _TYPE_ALT + r")(?!\w)")
+_DOC_WORD_RE = re.compile(r"(?<!\w)(?:văn bản|chương trình hành động|đề án|" + _TYPE_ALT + r")(?!\w)")
 # "năm 2024" as the year a document was issued; "đến năm 2030", "trước năm 2025" are targets.
 _YEAR_RE = re.compile(r"(?<!\w)(?:(cuối|đầu|giữa|trong|từ|đến|tới|trước|sau|vào|hết|giai đoạn)\s+)?năm\s+((?:19|20)\d\d)(?!\d)")
 _TARGET_WORDS = {"đến", "tới", "trước", "sau", "vào", "hết", "giai đoạn", "từ"}
@@ -98,15 +98,16 @@ class Description:
 
 
 def _describes_source(q: str, m: re.Match[str]) -> bool:
-    """Whether an issuer mention describes the source ("của Bộ Chính trị", "do Chính phủ ban hành",
-    "nghị quyết Trung ương") rather than an actor in the question ("Chính phủ phải …")."""
+    """Whether an issuer mention describes the source ("nghị quyết của Bộ Chính trị", "văn bản năm 2024
+    của Bộ Chính trị", "do Chính phủ ban hành") rather than an actor or a body in the question ("Chính
+    phủ phải …", "cơ quan nào của Chính phủ", "thuộc trách nhiệm của Quốc hội")."""
     before = q[max(0, m.start() - 40) : m.start()]
     after = q[m.end() : m.end() + 20]
-    return bool(
-        re.search(r"(?<!\w)(?:của|do)\s+(?:ban thường vụ\s+|thường trực\s+)?$", before)
-        or _TYPE_RE.search(before[-25:])
-        or re.match(r"\s*(?:đã\s*)?ban hành", after)
-    )
+    if re.match(r"\s*(?:đã\s*)?ban hành", after) and _DOC_WORD_RE.search(q):
+        return True  # "văn bản do Chính phủ ban hành", "Chính phủ ban hành nghị quyết nào"
+    if not _DOC_WORD_RE.search(before):
+        return False
+    return bool(re.search(r"(?<!\w)(?:của|do)\s+(?:ban thường vụ\s+|thường trực\s+)?$", before) or _TYPE_RE.search(before[-25:]))
 
 
 def _near_type(q: str, pos: int) -> bool:

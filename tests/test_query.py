@@ -97,3 +97,14 @@ def test_standing_committee_of_an_issuer_describes_the_source() -> None:
     d = describe("Kết luận của Ban Thường vụ Tỉnh ủy về chuyển đổi số")
     assert d.doc_types == {"KL"}
     assert any("tỉnh ủy" in body for body in d.issuers)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Cơ quan nào của Chính phủ ban hành tiêu chí xác định?",
+        "Việc quản lý thuộc trách nhiệm quản lý trực tiếp của Quốc hội, đúng hay sai?",
+    ],
+)
+def test_a_body_named_in_the_question_is_not_a_source(question: str) -> None:
+    assert describe(question).issuers == ()
