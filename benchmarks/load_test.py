@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 from assistant import models
@@ -46,7 +47,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--answer-queue-wait", type=float, help="Server setting answer_queue_wait_s (default: the server's).")
     p.add_argument("--max-rss-growth-mb", type=float, default=100.0, help="Fail if RSS grows more during the load.")
     p.add_argument("--max-rss-slope", type=float, default=30.0, help="Fail if RSS rises faster over the second half, MB/min.")
-    p.add_argument("--keep", type=Path, help="Work in this folder and keep it (index, server log).")
+    p.add_argument("--keep", type=Path, help="Work in this folder and keep it (index, server log, rss.csv, requests.jsonl).")
     return p.parse_args()
 
 
@@ -95,6 +96,12 @@ def main() -> int:
             result = asyncio.run(run_load(url, token, pid, questions, clients=args.clients, duration_s=args.duration,
                                           think_s=args.think))  # fmt: skip
         print(f"after: {loadavg()}")
+        if args.keep:  # the raw figures, for a closer look
+            samples = zip(result.rss, result.parts, strict=True)
+            rows = [f"{t:.1f},{mb:.1f},{anon:.1f},{file:.1f}\n" for (t, mb), (anon, file) in samples]
+            (work / "rss.csv").write_text("seconds,rss_mb,anon_mb,file_mb\n" + "".join(rows))
+            with open(work / "requests.jsonl", "w", encoding="utf-8") as f:
+                f.writelines(json.dumps(asdict(o), ensure_ascii=False) + "\n" for o in result.outcomes)
         print()
         print(f"answer mode {mode}; " + result.table())
         failures = result.failures(args.max_rss_growth_mb, args.max_rss_slope)

@@ -47,6 +47,7 @@ class LoadResult:
     duration_s: float
     outcomes: list[Outcome] = field(default_factory=list)
     rss: list[tuple[float, float]] = field(default_factory=list)  # (seconds since the load began, MB)
+    parts: list[tuple[float, float]] = field(default_factory=list)  # the same samples' (anonymous, file-backed) MB
     rss_before_mb: float = 0.0  # after warm-up, before the load
     hwm_mb: float = 0.0  # the kernel's peak RSS of the server process over its whole life
     unfinished: int = 0  # requests still open when the drain time ran out (cancelled by the client)
@@ -122,6 +123,8 @@ class LoadResult:
                 f"{self.rss[-1][1]:.0f} MB at the end (growth {self.growth_mb():+.0f} MB); slope over the second half "
                 f"{self.slope_mb_min():+.1f} MB/min; peak RSS of the process over its life (VmHWM) {self.hwm_mb:.0f} MB"
             )
+            (a0, f0), (a1, f1) = self.parts[0], self.parts[-1]
+            lines.append(f"of which anonymous {a0:.0f} → {a1:.0f} MB, file-backed (mapped models) {f0:.0f} → {f1:.0f} MB")
         if self.slots_after is not None:
             lines.append(f"answer limiter after the load: {self.slots_after}")
         return "\n".join(lines)
@@ -239,6 +242,7 @@ async def run_load(
         async def sample() -> None:
             while not stop.is_set():
                 result.rss.append((time.monotonic() - t0, proc_mb(pid)))
+                result.parts.append((proc_mb(pid, "RssAnon"), proc_mb(pid, "RssFile")))
                 await asyncio.sleep(1.0)
 
         async def client(n: int) -> None:

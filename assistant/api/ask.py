@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncGenerator, Callable, Generator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from datetime import date
 from typing import Any
 
@@ -131,12 +131,12 @@ def router() -> APIRouter:
                 return answer_view(svc, answer)
 
             async with svc.answers.slot(request):
-                return await run_in_threadpool(once)
+                return await svc.answers.run(once)
         slot = await svc.answers.acquire_for(request)
         it = events()
         try:
             # The first step (retrieval) runs before the response starts, so its errors keep their status codes.
-            first = await run_in_threadpool(next, it)
+            first = await svc.answers.run(next, it)
         except BaseException:
             it.close()
             slot.release()
@@ -146,7 +146,7 @@ def router() -> APIRouter:
             record_answer(svc, user, body.question, hits, answer, channel="stream", filters=audit_filters, complete=complete)
 
         return HeldStreamingResponse(
-            stream_events(first, it, lambda a: answer_view(svc, a), done),
+            stream_events(first, it, lambda a: answer_view(svc, a), done, svc.answers.run),
             slot,
             media_type="text/event-stream; charset=utf-8",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
@@ -160,8 +160,9 @@ async def stream_events(
     it: Generator[Event, None, None],
     view: Callable[[Answer], dict[str, Any]] = answer_json,
     done: Callable[[list[Hit], Answer | None, bool], None] | None = None,
+    run: Callable[..., Awaitable[Any]] = run_in_threadpool,
 ) -> AsyncGenerator[bytes, None]:
-    """Drive the (blocking) answer stream in the threadpool; closing it releases the model lock.
+    """Drive the (blocking) answer stream with `run` (a thread); closing it releases the model lock.
     `done(passages shown, answer, completed)` runs at the end, however the stream ends."""
     shown: list[Hit] = []
     final: Answer | None = None
@@ -178,7 +179,7 @@ async def stream_events(
             elif ev.kind == "answer" and ev.answer is not None:
                 final = ev.answer
                 yield sse("answer", view(ev.answer))
-            ev = await run_in_threadpool(next, it, None)
+            ev = await run(next, it, None)
     except Exception as exc:
         log.exception("answer stream failed")
         yield sse("error", {"detail": f"{type(exc).__name__}: {exc}"})

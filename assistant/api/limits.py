@@ -7,6 +7,11 @@ worker thread, so listings and document views stay responsive while answers queu
 the queue full, or waits too long, is refused with `Busy`: 429 with a Retry-After header (an estimate
 from recent answer times) and a Vietnamese + English message, never a 5xx.
 
+The work of an answer (retrieval and generation) runs on the limiter's own threads, one per slot
+(`AnswerLimiter.run`), not on whichever worker of the shared pool is free: the model's large, short-lived
+buffers then stay in those threads' malloc arenas instead of spreading over every worker's, which under
+load made the server's memory climb by hundreds of MB (see README, "Load test").
+
 A slot is released exactly once, however the request ends: normally, on an exception, when the task is
 cancelled, or, for a streamed answer, when the response ends or the client goes away (`HeldStreamingResponse`).
 The state sits behind a thread lock and each waiter wakes on its own event loop, so a slot can be released
@@ -21,10 +26,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, StreamingResponse
 from starlette.types import Receive, Scope, Send
@@ -32,6 +39,7 @@ from starlette.types import Receive, Scope, Send
 _FIRST_ESTIMATE_S = 10.0  # assumed answer time until one has been measured
 _SMOOTHING = 0.3  # weight of the newest answer time in the running estimate
 _MAX_RETRY_AFTER_S = 3600
+T = TypeVar("T")
 
 
 class ClientGone(Exception):
@@ -102,10 +110,17 @@ class AnswerLimiter:
     _active: int = 0
     _waiters: deque[_Waiter] = field(default_factory=deque)
     _mutex: threading.Lock = field(default_factory=threading.Lock)
+    _threads: ThreadPoolExecutor = field(init=False)
 
     def __post_init__(self) -> None:
         if self.concurrent < 1 or self.queued < 0 or self.wait_s <= 0:
             raise ValueError(f"bad answer limits: {self.concurrent} at once, {self.queued} queued, {self.wait_s} s wait")
+        self._threads = ThreadPoolExecutor(self.concurrent, thread_name_prefix="answer")
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(*args)` on an answer thread (the caller holds a slot, so one is free). A worker of the shared pool
+        waits for it, which keeps Starlette's handling of cancellation: the call always runs to its end."""
+        return await run_in_threadpool(lambda: self._threads.submit(fn, *args).result())
 
     def stats(self) -> dict[str, Any]:
         with self._mutex:

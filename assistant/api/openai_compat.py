@@ -18,7 +18,6 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
 from assistant.answer import Turn
 from assistant.api.ask import record_answer
@@ -101,7 +100,7 @@ def router() -> APIRouter:
         created = int(time.time())
         if not body.stream:
             async with svc.answers.slot(request):
-                answer = await run_in_threadpool(answer_once)
+                answer = await svc.answers.run(answer_once)
             text = message_text(answer)
             return {
                 "id": cid, "object": "chat.completion", "created": created, "model": body.model,
@@ -112,7 +111,7 @@ def router() -> APIRouter:
         async def chunks() -> AsyncGenerator[bytes, None]:
             yield _chunk(cid, created, body.model, {"role": "assistant", "content": ""})
             try:
-                answer = await run_in_threadpool(answer_once)
+                answer = await svc.answers.run(answer_once)
                 text = message_text(answer)
             except Exception as exc:  # the response has started: report in the chat
                 text = f"Lỗi: {type(exc).__name__}: {exc}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -15,7 +15,8 @@ from starlette.requests import Request
 from assistant.api import create_app
 from assistant.api.limits import AnswerLimiter, Busy, ClientGone, HeldStreamingResponse, Slot
 from assistant.pipeline import Pipeline
-from tests.api.conftest import ANSWERABLE, Office
+from assistant.types import ChatMessage
+from tests.api.conftest import ANSWERABLE, GOOD_OUTPUT, Office, RepeatingGenerator
 from tests.api.test_ask import Exploding
 from tests.fakes import HashEmbedder
 
@@ -151,6 +152,17 @@ def test_a_slot_released_from_another_thread_wakes_the_waiter() -> None:
     assert running(limiter) == (0, 0)
 
 
+def test_work_runs_on_the_answer_threads() -> None:
+    limiter = AnswerLimiter(concurrent=2, queued=0, wait_s=1)
+
+    async def main() -> set[str]:
+        names = await asyncio.gather(*(limiter.run(lambda: threading.current_thread().name) for _ in range(6)))
+        return set(names)
+
+    names = asyncio.run(main())
+    assert names and all(n.startswith("answer") for n in names) and len(names) <= 2
+
+
 def _request(messages: list[dict[str, Any]]) -> Request:
     async def receive() -> dict[str, Any]:
         return messages.pop(0) if messages else {"type": "http.disconnect"}
@@ -272,6 +284,31 @@ def test_answers_give_their_slot_back_however_they_end(office: Office, saturated
             next(r.iter_lines())
         assert c.post("/ask", json={"question": ANSWERABLE}).status_code == 200  # would get 429 if the slot leaked
     assert running(limiter) == (0, 0)
+
+
+class ThreadNoting(RepeatingGenerator):
+    def __init__(self) -> None:
+        super().__init__(GOOD_OUTPUT)
+        self.threads: set[str] = set()
+
+    def stream(self, messages: Sequence[ChatMessage], *, json_schema: dict[str, object] | None = None) -> Iterator[str]:
+        for piece in super().stream(messages, json_schema=json_schema):
+            self.threads.add(threading.current_thread().name)
+            yield piece
+
+
+def test_answers_are_generated_on_the_answer_thread(office: Office, sample_pipeline: Pipeline) -> None:
+    probe = ThreadNoting()
+    pipe = Pipeline(sample_pipeline.settings, embedder=HashEmbedder(), generator=probe)
+    try:
+        auth = {"Authorization": f"Bearer {office.tokens['analyst']}"}
+        with TestClient(create_app(pipe.settings, pipe), headers=auth) as c:
+            assert c.post("/ask", json={"question": ANSWERABLE}).json()["mode"] == "generated"
+            assert "event: answer" in c.post("/ask", json={"question": ANSWERABLE, "stream": True}).text
+            assert c.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": ANSWERABLE}]}).status_code == 200
+        assert len(probe.threads) == 1 and next(iter(probe.threads)).startswith("answer"), probe.threads
+    finally:
+        pipe.close()
 
 
 def test_a_failing_answer_gives_its_slot_back(office: Office, sample_pipeline: Pipeline) -> None:

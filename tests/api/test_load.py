@@ -19,7 +19,7 @@ CLIENTS = 50
 DURATION_S = 15.0
 
 
-def run(tmp_path: Path) -> LoadResult:
+def run(tmp_path: Path, duration_s: float = DURATION_S) -> LoadResult:
     index = tmp_path / "index"
     users = UserStore(index / "users.sqlite")
     users.add_user("tai-thu", "analyst", "tối mật")
@@ -32,7 +32,7 @@ def run(tmp_path: Path) -> LoadResult:
     with open(tmp_path / "server.log", "wb") as log, server_process(cmd, env, REPO, log, url, wait_s=180) as pid:
         warm_up(url, token, questions[0])
         return asyncio.run(
-            run_load(url, token, pid, questions, clients=CLIENTS, duration_s=DURATION_S, think_s=0.5, drain_s=60, settle_s=30)
+            run_load(url, token, pid, questions, clients=CLIENTS, duration_s=duration_s, think_s=0.5, drain_s=60, settle_s=30)
         )
 
 
