@@ -138,6 +138,23 @@ class Settings(BaseSettings):
         default=False,
         description="Mark the session cookie Secure (only sent over HTTPS); set it when a TLS proxy fronts the service.",
     )
+    max_concurrent_answers: int = Field(
+        default=1,
+        ge=1,
+        description="Answers (/ask, /v1/chat/completions) in progress at once. Each still takes the model lock "
+        "(one model in the process), so 1 is right; more lets that many be admitted and wait on the lock.",
+    )
+    max_queued_answers: int = Field(
+        default=4,
+        ge=0,
+        description="Answers that may wait for a free slot, in arrival order; one more is refused at once with "
+        "429 and a Retry-After header. 0: refuse whenever all slots are busy.",
+    )
+    answer_queue_wait_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="Longest wait in the answer queue, in seconds; a request still waiting then gets 429 with Retry-After.",
+    )
     eval_sets_dir: Path = Field(
         default=Path(__file__).resolve().parent.parent / "evals",
         description="Folder of server-side evaluation sets (JSONL) that POST /eval/runs may name.",

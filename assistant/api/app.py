@@ -3,8 +3,9 @@ owns; nothing is built at import time, and models load on first use as everywher
 
 Pipeline work runs in the threadpool; one lock serialises everything that uses a model or writes
 the index (questions, uploads, deletions, evaluation items), so two requests never run the LLM at
-once. Reading the catalog (listings, document views) takes no lock and stays responsive during a
-long answer. JSON is UTF-8 with Vietnamese text unescaped, and says so in its Content-Type.
+once. Answers are admitted by a limiter first (`limits.py`): a few run or wait, the rest get 429 with
+Retry-After; waiting holds no worker thread. Reading the catalog (listings, document views) takes no
+lock and stays responsive during long answers. JSON is UTF-8 with Vietnamese text unescaped, and says so in its Content-Type.
 
 Routes (permissions in `assistant.access`):
   /auth/login /auth/logout /auth/me      auth.py
@@ -21,10 +22,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.api import ask, auth, documents, evals, openai_compat, web
+from assistant.api.limits import Busy, ClientGone, busy_response
 from assistant.api.service import TITLE, Service, ServiceError
 from assistant.audit import AuditLog
 from assistant.ingest import IndexMismatch
@@ -84,6 +86,14 @@ def create_app(
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+
+    @app.exception_handler(Busy)
+    async def _busy(request: Request, exc: Busy) -> JSONResponse:
+        return busy_response(exc)
+
+    @app.exception_handler(ClientGone)
+    async def _client_gone(request: Request, exc: ClientGone) -> Response:
+        return Response(status_code=499)
 
     @app.exception_handler(IndexMismatch)
     async def _index_mismatch(request: Request, exc: IndexMismatch) -> JSONResponse:

@@ -2,23 +2,25 @@
 
 The reader's clearance is imposed on the filters (`Service.filters_for`), so retrieval never
 returns a passage above it. Every question is audited with the passages shown and the citations.
+An answer first takes a slot of the answer limiter (`limits.py`; 429 with Retry-After when the
+queue is full); a streamed answer holds it until its response ends.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncGenerator, Callable, Generator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from assistant.answer import Event, answer_json, passages_json
 from assistant.api.auth import require, service_of
+from assistant.api.limits import HeldStreamingResponse
 from assistant.api.service import Service
 from assistant.retrieve import Filters
 from assistant.types import Answer, Hit
@@ -105,10 +107,13 @@ def router() -> APIRouter:
     r = APIRouter(tags=["hỏi đáp"])
 
     @r.post("/ask", summary="Answer a question with verified citations", response_model=None)
-    async def ask(body: AskRequest, request: Request, user: User = Depends(require("ask"))) -> dict[str, Any] | StreamingResponse:
+    async def ask(
+        body: AskRequest, request: Request, user: User = Depends(require("ask"))
+    ) -> dict[str, Any] | HeldStreamingResponse:
         """JSON answer; with `stream: true`, server-sent events: `passages` (JSON list), `text` (answer prose as
         the model writes it, not yet verified) and `token` (raw model output) pieces, then one `answer` (the full
-        JSON answer), or `error` if it fails midway. Only documents within the caller's clearance are searched."""
+        JSON answer), or `error` if it fails midway. Only documents within the caller's clearance are searched.
+        429 with Retry-After when too many answers are already running or waiting."""
         svc = service_of(request)
         filters = svc.filters_for(user, body.filters())
         audit_filters = {k: v for k, v in body.model_dump(mode="json", exclude={"question", "stream"}).items() if v}
@@ -125,20 +130,24 @@ def router() -> APIRouter:
                 record_answer(svc, user, body.question, answer.passages, answer, channel="api", filters=audit_filters)
                 return answer_view(svc, answer)
 
-            return await run_in_threadpool(once)
+            async with svc.answers.slot(request):
+                return await svc.answers.run(once)
+        slot = await svc.answers.acquire_for(request)
         it = events()
         try:
             # The first step (retrieval) runs before the response starts, so its errors keep their status codes.
-            first = await run_in_threadpool(next, it)
+            first = await svc.answers.run(next, it)
         except BaseException:
             it.close()
+            slot.release()
             raise
 
         def done(hits: list[Hit], answer: Answer | None, complete: bool) -> None:
             record_answer(svc, user, body.question, hits, answer, channel="stream", filters=audit_filters, complete=complete)
 
-        return StreamingResponse(
-            stream_events(first, it, lambda a: answer_view(svc, a), done),
+        return HeldStreamingResponse(
+            stream_events(first, it, lambda a: answer_view(svc, a), done, svc.answers.run),
+            slot,
             media_type="text/event-stream; charset=utf-8",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
@@ -151,8 +160,9 @@ async def stream_events(
     it: Generator[Event, None, None],
     view: Callable[[Answer], dict[str, Any]] = answer_json,
     done: Callable[[list[Hit], Answer | None, bool], None] | None = None,
+    run: Callable[..., Awaitable[Any]] = run_in_threadpool,
 ) -> AsyncGenerator[bytes, None]:
-    """Drive the (blocking) answer stream in the threadpool; closing it releases the model lock.
+    """Drive the (blocking) answer stream with `run` (a thread); closing it releases the model lock.
     `done(passages shown, answer, completed)` runs at the end, however the stream ends."""
     shown: list[Hit] = []
     final: Answer | None = None
@@ -169,7 +179,7 @@ async def stream_events(
             elif ev.kind == "answer" and ev.answer is not None:
                 final = ev.answer
                 yield sse("answer", view(ev.answer))
-            ev = await run_in_threadpool(next, it, None)
+            ev = await run(next, it, None)
     except Exception as exc:
         log.exception("answer stream failed")
         yield sse("error", {"detail": f"{type(exc).__name__}: {exc}"})

@@ -4,7 +4,8 @@
 the assistant's pipeline (earlier user messages help read a follow-up question) and puts the
 verified citations into the message text. The API key is the user's token: clearance and
 audit apply exactly as for /ask. With `stream: true` the verified answer is sent as chunks
-once it is ready (unverified model output is never streamed to the chat).
+once it is ready (unverified model output is never streamed to the chat). Answers share the answer
+limiter with /ask (429 with Retry-After, and an OpenAI-style `error`, when the queue is full).
 """
 
 from __future__ import annotations
@@ -16,13 +17,12 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
 from assistant.answer import Turn
 from assistant.api.ask import record_answer
 from assistant.api.auth import require, service_of
+from assistant.api.limits import HeldStreamingResponse
 from assistant.types import Answer
 from assistant.users import User
 
@@ -81,7 +81,7 @@ def router() -> APIRouter:
     @r.post("/v1/chat/completions", summary="Chat completion (OpenAI-compatible)", response_model=None)
     async def chat(
         body: ChatRequest, request: Request, user: User = Depends(require("ask"))
-    ) -> dict[str, Any] | StreamingResponse:
+    ) -> dict[str, Any] | HeldStreamingResponse:
         svc = service_of(request)
         asked = [m.text().strip() for m in body.messages if m.role == "user" and m.text().strip()]
         if not asked:
@@ -99,7 +99,8 @@ def router() -> APIRouter:
         cid = "chatcmpl-" + secrets.token_hex(12)
         created = int(time.time())
         if not body.stream:
-            answer = await run_in_threadpool(answer_once)
+            async with svc.answers.slot(request):
+                answer = await svc.answers.run(answer_once)
             text = message_text(answer)
             return {
                 "id": cid, "object": "chat.completion", "created": created, "model": body.model,
@@ -110,7 +111,7 @@ def router() -> APIRouter:
         async def chunks() -> AsyncGenerator[bytes, None]:
             yield _chunk(cid, created, body.model, {"role": "assistant", "content": ""})
             try:
-                answer = await run_in_threadpool(answer_once)
+                answer = await svc.answers.run(answer_once)
                 text = message_text(answer)
             except Exception as exc:  # the response has started: report in the chat
                 text = f"Lỗi: {type(exc).__name__}: {exc}"
@@ -119,6 +120,9 @@ def router() -> APIRouter:
             yield _chunk(cid, created, body.model, {}, "stop")
             yield b"data: [DONE]\n\n"
 
-        return StreamingResponse(chunks(), media_type="text/event-stream; charset=utf-8", headers={"Cache-Control": "no-cache"})
+        slot = await svc.answers.acquire_for(request)  # before the response starts, so that a full queue is a 429
+        return HeldStreamingResponse(
+            chunks(), slot, media_type="text/event-stream; charset=utf-8", headers={"Cache-Control": "no-cache"}
+        )
 
     return r

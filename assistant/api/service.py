@@ -1,5 +1,5 @@
-"""What the routes share: settings, the pipeline, users, the audit log, the model lock, eval runs;
-and the one place that decides which documents a person may see.
+"""What the routes share: settings, the pipeline, users, the audit log, the model lock, the answer
+limiter (`limits.py`), eval runs; and the one place that decides which documents a person may see.
 
 A document above a person's clearance does not exist for them: it is absent from listings,
 a request for it is a 404 with the same message as for an unknown document, relations to it
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.api.limits import AnswerLimiter
 from assistant.audit import AuditLog
 from assistant.catalog import DocRecord, access_rank
 from assistant.evaluation.jobs import EvalJobs
@@ -43,8 +44,11 @@ class Service:
     audit: AuditLog
     lock: threading.Lock = field(default_factory=threading.Lock)  # one model user at a time; serialises index writes
     evals: EvalJobs | None = None
+    answers: AnswerLimiter = field(init=False)  # how many answers run and wait at once
 
     def __post_init__(self) -> None:
+        s = self.settings
+        self.answers = AnswerLimiter(s.max_concurrent_answers, s.max_queued_answers, s.answer_queue_wait_s)
         if self.evals is None:
             self.evals = EvalJobs(
                 self.settings.index_dir / "eval-runs", lambda: self.pipeline.answerer, self.lock, self.document_ranks
@@ -132,6 +136,7 @@ class Service:
             "documents": len(self.documents(user)),
             "embedder": json.loads(built)["name"] if built else None,
             "answer_mode": self.settings.answer_mode,
+            "answers": self.answers.stats(),
         }
 
 
