@@ -44,6 +44,11 @@ class KeywordIndex:
         self._bm25: object | None = None
         self.generation: int = -1
 
+    @property
+    def ids(self) -> list[str]:
+        """Passage ids in index order."""
+        return list(self._ids)
+
     def build(self, items: Sequence[tuple[str, str]], generation: int) -> None:
         import bm25s
 
