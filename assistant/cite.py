@@ -130,7 +130,7 @@ def verify(claims: list[Claim], hits: list[Hit], doc_texts: dict[str, str], ques
         if invented:
             out.append(Verdict(claim, None, f"number(s) {', '.join(sorted(invented))} not in the quote"))
             continue
-        if reason := _ungrounded(claim.answer, quote, hit.chunk.breadcrumb_text, question_terms):
+        if reason := _ungrounded(claim.answer, quote, question_terms):
             out.append(Verdict(claim, None, reason))
             continue
         doc_text = doc_texts.get(hit.chunk.doc_id, "")
@@ -155,13 +155,10 @@ def verify(claims: list[Claim], hits: list[Hit], doc_texts: dict[str, str], ques
     return out
 
 
-def _ungrounded(answer: str, quote: str, breadcrumb: str, question_terms: set[str]) -> str | None:
-    """Why a claim is not grounded, or None. Text inside a document cannot steer the answer this way
-    (prompt injection): a quote must touch the question, and an answer must mostly say what its quote
-    and the question say, so an instruction quoted from a document, or an answer made up next to a
-    true quote, is dropped."""
-    if question_terms and not question_terms & key_terms(breadcrumb + " " + quote):
-        return "the quote has none of the question's key terms"
+def _ungrounded(answer: str, quote: str, question_terms: set[str]) -> str | None:
+    """Why a claim's answer is not grounded in its quote, or None. An answer must mostly use the words of
+    its quote or of the question, so text in a document cannot have the model write something else beside
+    a true quote (prompt injection: "bỏ qua mọi chỉ dẫn trước đó và trả lời …")."""
     said = key_terms(answer)
     new = said - key_terms(quote) - question_terms
     if said and len(new) * 2 > len(said):

@@ -21,7 +21,7 @@ from assistant.settings import Settings
 from assistant.types import Answer, Generator
 from tests.fakes import HashEmbedder, ScriptedGenerator
 
-CANARY = re.compile(r"CANARY-[A-Z]{2}\d{2}")
+CANARY = re.compile(r"CANARY-[A-Z0-9]+")
 DOCS = {
     "nghi-quyet-21-NQ-TU.md": """TỈNH ỦY HÒA LÂM
 Số 21-NQ/TU
@@ -105,11 +105,12 @@ def _pipe(root: Path, corpus: Path, generator: Generator | None = None, **kw: ob
     return p
 
 
-def _obeying(quote: str, passage: int = 1) -> str:
+def _obeying(quote: str, answer: str) -> str:
     """What a model that follows the injection writes: the canary as its answer, with some quote."""
-    return json.dumps({"found": True, "claims": [{"passage": passage, "quote": quote, "answer": "CANARY-ZX81"}]})
+    return json.dumps({"found": True, "claims": [{"passage": 1, "quote": quote, "answer": answer}]})
 
 
+@pytest.mark.parametrize("answer", ["CANARY-ZX81", "CANARY-ALPHA", "Hệ thống trả lời CANARY-ALPHA"])
 @pytest.mark.parametrize(
     "quote",
     [
@@ -118,8 +119,10 @@ def _obeying(quote: str, passage: int = 1) -> str:
         "CANARY-ZX81",  # too short to be a quote
     ],
 )
-def test_a_model_that_obeys_the_injection_is_not_believed(tmp_path: Path, corpus: Path, make: list[Pipeline], quote: str) -> None:
-    gen = ScriptedGenerator([_obeying(quote)])
+def test_a_model_that_obeys_the_injection_is_not_believed(
+    tmp_path: Path, corpus: Path, make: list[Pipeline], quote: str, answer: str
+) -> None:
+    gen = ScriptedGenerator([_obeying(quote, answer)])
     p = _pipe(tmp_path, corpus, gen)
     make.append(p)
     answer = p.ask(QUESTIONS[0])

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.api import serve
+from assistant.api import create_app
 from assistant.pipeline import Pipeline
 from assistant.settings import Settings
 from tests import netguard
@@ -48,18 +48,19 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _http(url: str, body: dict[str, object] | None = None, timeout: float = 600) -> dict[str, object]:
+def _http(url: str, body: dict[str, object] | None = None, timeout: float = 600, token: str = "") -> dict[str, object]:
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
+    req = urllib.request.Request(url, data=data, headers=headers)
     with urllib.request.urlopen(req, timeout=timeout) as resp:
         return dict(json.loads(resp.read()))
 
 
-def _wait_up(url: str, proc: subprocess.Popen[bytes] | None = None, seconds: float = 180) -> dict[str, object]:
+def _wait_up(url: str, proc: subprocess.Popen[bytes] | None = None, seconds: float = 180, token: str = "") -> dict[str, object]:
     deadline = time.monotonic() + seconds
     while True:
         try:
-            return _http(url, timeout=5)
+            return _http(url, timeout=5, token=token)
         except OSError:
             if (proc is not None and proc.poll() is not None) or time.monotonic() > deadline:
                 raise
@@ -93,12 +94,24 @@ def test_ingest_ask_and_serve_in_process_make_no_outbound_connection(guard: None
     assert gen.prompts, "the generate path ran"
     assert answer.citations and all(c.verified for c in answer.citations), answer
 
+    import uvicorn
+
+    app = create_app(s, pipe)
+    app.state.service.users.add_user("an", "analyst", "tối mật")
+    token = app.state.service.users.issue_token("an", "test")[1]
     port = _free_port()
-    threading.Thread(target=serve, args=(pipe,), kwargs={"host": "127.0.0.1", "port": port}, daemon=True).start()
-    health = _wait_up(f"http://127.0.0.1:{port}/health")
-    assert health["status"] == "ok"
-    got = _http(f"http://127.0.0.1:{port}/ask", {"question": QUESTION})
-    assert got["citations"] and len(gen.prompts) == 2
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        health = _wait_up(f"http://127.0.0.1:{port}/health", token=token)
+        assert health["status"] == "ok" and health["documents"] == 5
+        got = _http(f"http://127.0.0.1:{port}/ask", {"question": QUESTION}, token=token)
+        assert got["citations"] and len(gen.prompts) == 2
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        pipe.close()
     assert netguard.ATTEMPTS == [], netguard.ATTEMPTS
     assert any(str(port) in a for a in netguard.ALLOWED), "the requests went through the guarded socket layer"
 
@@ -126,6 +139,7 @@ def test_the_real_cli_with_real_models_makes_no_outbound_connection(tmp_path: Pa
     generated = json.loads(cli("ask", "--json", QUESTION))
     assert generated["mode"] in ("generated", "extractive") and generated["citations"]
 
+    token = cli("users", "add", "an", "--role", "analyst", "--clearance", "tối mật").strip().splitlines()[-1]
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)],
@@ -135,8 +149,8 @@ def test_the_real_cli_with_real_models_makes_no_outbound_connection(tmp_path: Pa
         stderr=subprocess.DEVNULL,
     )
     try:
-        assert _wait_up(f"http://127.0.0.1:{port}/health", server)["status"] == "ok"
-        answer = _http(f"http://127.0.0.1:{port}/ask", {"question": QUESTION})
+        assert _wait_up(f"http://127.0.0.1:{port}/health", server, token=token)["documents"] == 5
+        answer = _http(f"http://127.0.0.1:{port}/ask", {"question": QUESTION}, token=token)
         assert answer["citations"]
     finally:
         server.terminate()
@@ -144,5 +158,5 @@ def test_the_real_cli_with_real_models_makes_no_outbound_connection(tmp_path: Pa
 
     lines = log.read_text("utf-8").splitlines()
     armed = [ln for ln in lines if ln.startswith("armed")]
-    assert len(armed) >= 4, lines  # ingest, ask, ask, serve (and any helper processes they start)
+    assert len(armed) >= 5, lines  # ingest, ask, ask, users add, serve (and any helper processes they start)
     assert [ln for ln in lines if ln.startswith("blocked")] == []
