@@ -75,3 +75,14 @@ def test_an_old_version_of_a_file_is_reported(pipe: Pipeline, sample_dir: Path, 
     assert check_files(pipe.catalog, [corpus], chunk_chars=1200, max_bytes=50_000_000) == [
         "thong-bao.txt: the index holds an older version of its text"
     ]
+
+
+@pytest.mark.slow
+def test_kill_9_trials_through_the_real_cli(tmp_path: Path) -> None:
+    """`assistant ingest` (real embedder) SIGKILLed at random moments; each rerun leaves a consistent index."""
+    from benchmarks.kill_ingest import run_trials
+
+    trials = run_trials(3, seed=7, fresh_every=3, work=tmp_path, log=False)
+    for t in trials:
+        assert t.ok, (t.n, t.kill_after, t.left, t.final, t.rerun_rc)
+    assert any(t.killed for t in trials), "no run was killed midway"
