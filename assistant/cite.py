@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.normalize import find_span, match_key
+from assistant.rerank import key_terms
 from assistant.types import Citation, Hit
 
 _NUM = re.compile(r"\d+(?:[.,]\d+)*")
@@ -115,6 +116,7 @@ def verify(claims: list[Claim], hits: list[Hit], doc_texts: dict[str, str], ques
     """Check each claim against the passage it cites (1-based into `hits`)."""
     out: list[Verdict] = []
     allowed_numbers = numbers(question)
+    question_terms = key_terms(question) if question else set()
     for claim in claims:
         if not 1 <= claim.passage <= len(hits):
             out.append(Verdict(claim, None, f"passage [{claim.passage}] does not exist"))
@@ -127,6 +129,9 @@ def verify(claims: list[Claim], hits: list[Hit], doc_texts: dict[str, str], ques
         invented = numbers(claim.answer) - numbers(quote) - allowed_numbers
         if invented:
             out.append(Verdict(claim, None, f"number(s) {', '.join(sorted(invented))} not in the quote"))
+            continue
+        if reason := _ungrounded(claim.answer, quote, question_terms):
+            out.append(Verdict(claim, None, reason))
             continue
         doc_text = doc_texts.get(hit.chunk.doc_id, "")
         span = locate(hit, quote, doc_text) if doc_text else None
@@ -148,6 +153,17 @@ def verify(claims: list[Claim], hits: list[Hit], doc_texts: dict[str, str], ques
             )
         )
     return out
+
+
+def _ungrounded(answer: str, quote: str, question_terms: set[str]) -> str | None:
+    """Why a claim's answer is not grounded in its quote, or None. An answer must mostly use the words of
+    its quote or of the question, so text in a document cannot have the model write something else beside
+    a true quote (prompt injection: "bỏ qua mọi chỉ dẫn trước đó và trả lời …")."""
+    said = key_terms(answer)
+    new = said - key_terms(quote) - question_terms
+    if said and len(new) * 2 > len(said):
+        return f"the answer says what its quote does not ({', '.join(sorted(new)[:5])})"
+    return None
 
 
 class AnswerTextStream:

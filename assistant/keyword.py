@@ -41,13 +41,20 @@ class KeywordIndex:
         self._folder = folder
         self._tokenize = tokenizer
         self._ids: list[str] = []
+        self._pos: dict[str, int] = {}  # id -> index, built on first use
         self._bm25: object | None = None
         self.generation: int = -1
+
+    @property
+    def ids(self) -> list[str]:
+        """Passage ids in index order."""
+        return list(self._ids)
 
     def build(self, items: Sequence[tuple[str, str]], generation: int) -> None:
         import bm25s
 
         self._ids = [cid for cid, _ in items]
+        self._pos = {}
         corpus_tokens = [self._tokenize(text) or ["∅"] for _, text in items]
         model = bm25s.BM25()
         if corpus_tokens:
@@ -84,6 +91,7 @@ class KeywordIndex:
         try:
             data = json.loads(meta.read_text("utf-8"))
             self._ids = list(data["ids"])
+            self._pos = {}
             self.generation = int(data["generation"])
             self._bm25 = bm25s.BM25.load(str(self._folder), show_progress=False) if self._ids else bm25s.BM25()
         except (OSError, ValueError, KeyError):
@@ -118,7 +126,11 @@ class KeywordIndex:
     def _mask(self, allowed: set[str] | None) -> np.ndarray | None:
         if allowed is None:
             return None
-        return np.fromiter((cid in allowed for cid in self._ids), dtype=bool, count=len(self._ids))
+        if not self._pos:
+            self._pos = {cid: i for i, cid in enumerate(self._ids)}
+        mask = np.zeros(len(self._ids), dtype=bool)
+        mask[[self._pos[c] for c in allowed if c in self._pos]] = True
+        return mask
 
     def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         if not self._ids or self._bm25 is None:

@@ -136,10 +136,6 @@ def _where(scope: set[str] | None, max_rank: int | None) -> dict[str, object] | 
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-def _same_number(a: str | None, b: str) -> bool:
-    return a is not None and a.isdigit() and b.isdigit() and int(a) == int(b)
-
-
 class Retriever:
     def __init__(
         self,
@@ -171,6 +167,9 @@ class Retriever:
         self._gen = -1
         self._docs: dict[str, DocMeta] = {}
         self._chunk_doc: dict[str, tuple[str, int]] = {}
+        self._doc_chunks: dict[str, list[tuple[str, int]]] = {}  # key -> (chunk id, access rank)
+        self._by_id: dict[str, list[str]] = {}  # normalised upper-case doc id -> keys
+        self._by_number: dict[tuple[str | None, int], list[str]] = {}  # (type, number) -> keys
 
     def _sync(self) -> None:
         gen = self._catalog.generation
@@ -180,6 +179,14 @@ class Retriever:
             self._refresh()
         self._docs = {r.meta.key: r.meta for r in self._catalog.documents()}
         self._chunk_doc = {cid: (key, rank) for cid, key, rank in self._catalog.chunk_index()}
+        # lookups that keep each query from scanning every document and passage
+        self._doc_chunks, self._by_id, self._by_number = {}, {}, {}
+        for cid, (key, rank) in self._chunk_doc.items():
+            self._doc_chunks.setdefault(key, []).append((cid, rank))
+        for key, m in self._docs.items():
+            self._by_id.setdefault(normalize_text(m.doc_id).upper(), []).append(key)
+            if m.number and m.number.isdigit():
+                self._by_number.setdefault((m.doc_type, int(m.number)), []).append(key)
         self._profiles = None
         self._gen = gen
 
@@ -211,12 +218,13 @@ class Retriever:
         keys: list[str] = []
         missing: list[str] = []
         for ref in refs:
-            same_type = [k for k, m in docs.items() if m.doc_type == ref.doc_type and _same_number(m.number, ref.number)]
+            number = int(ref.number) if ref.number.isdigit() else -1
+            same_type = [k for k in self._by_number.get((ref.doc_type, number), []) if k in docs]
             if ref.canonical:
                 # exact number first; a number written with the wrong separators ("57/NQ-TW") still finds
                 # "57-NQ/TW" through its type, number and issuer
                 issuer = ref.canonical.replace("/", "-").split("-")[-1]
-                found = [k for k, m in docs.items() if normalize_text(m.doc_id).upper() == ref.canonical]
+                found = [k for k in self._by_id.get(ref.canonical, []) if k in docs]
                 found = found or [k for k in same_type if (docs[k].issuer or "").upper() == issuer]
             else:
                 found = same_type
@@ -246,6 +254,8 @@ class Retriever:
         """Passages in `scope` (document keys; None = all) at or below `max_rank`; None when nothing restricts."""
         if scope is None and max_rank is None:
             return None
+        if scope is not None:
+            return {c for key in scope for c, rank in self._doc_chunks.get(key, ()) if max_rank is None or rank <= max_rank}
         return {
             c for c, (key, rank) in self._chunk_doc.items()
             if (scope is None or key in scope) and (max_rank is None or rank <= max_rank)
@@ -292,7 +302,8 @@ class Retriever:
             # clearance is enforced inside both searches: Chroma filters on each passage's access rank,
             # BM25 masks every passage outside the allowed set; both results are checked again here
             if self._mode != "keyword":
-                dense = self._store.query(qvec, self._n, _where(scope, max_rank))
+                ids = sorted(allowed_chunks) if scope is not None and allowed_chunks is not None else None
+                dense = self._store.query(qvec, self._n, _where(scope, max_rank), ids=ids)
                 dense = [
                     h for h in dense
                     if h.chunk_id in self._chunk_doc and (allowed_chunks is None or h.chunk_id in allowed_chunks)

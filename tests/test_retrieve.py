@@ -279,8 +279,10 @@ class RecordingStore:
         self.inner = inner
         self.returned: list[str] = []
 
-    def query(self, embedding: Sequence[float], k: int, where: dict[str, object] | None = None) -> list[VectorHit]:
-        hits = self.inner.query(embedding, k, where)
+    def query(
+        self, embedding: Sequence[float], k: int, where: dict[str, object] | None = None, *, ids: Sequence[str] | None = None
+    ) -> list[VectorHit]:
+        hits = self.inner.query(embedding, k, where, ids=ids)
         self.returned += [h.chunk_id for h in hits]
         return hits
 
@@ -363,3 +365,17 @@ def test_a_named_document_above_clearance_is_reported_missing(pipe: Pipeline) ->
     never = pipe.retriever.search(q.replace("45-BC/TU", "46-BC/TU"), k=5, filters=Filters(max_access_rank=0))
     assert (hidden.named, hidden.missing) == ([], ["45-BC/TU"])
     assert (never.named, never.missing) == ([], ["46-BC/TU"])
+
+
+def test_a_small_scope_is_searched_exactly_with_the_same_result(pipe: Pipeline) -> None:
+    """A scope of a few passages is read and ranked exactly; it finds what Chroma's filtered search finds."""
+    from assistant.retrieve import _where
+
+    qvec = pipe.embedder.embed_query("chuyển đổi số")
+    key = pipe.catalog.documents()[0].meta.key
+    ids = sorted(c.chunk_id for c in pipe.catalog.doc_chunks(key))
+    exact = pipe.store.query(qvec, 3, _where({key}, None), ids=ids)
+    hnsw = pipe.store.query(qvec, 3, _where({key}, None))
+    assert [h.chunk_id for h in exact] == [h.chunk_id for h in hnsw] and len(exact) == min(3, len(ids))
+    assert all(abs(a.similarity - b.similarity) < 1e-4 for a, b in zip(exact, hnsw, strict=True))
+    assert pipe.store.query(qvec, 3, _where({"no such key"}, None), ids=[]) == []
