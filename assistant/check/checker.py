@@ -1,0 +1,212 @@
+"""Draft consistency checker: every statement of a draft against the directives it implements.
+
+For each statement: retrieve passages of the named directives (or of the whole index), rank their
+sentences by IDF-weighted coverage of the statement's key terms, then decide:
+1. the dates the statement gives documents, against the catalog (deterministic);
+2. the values (percentages, numbers, years, dates, periods, bodies) and cue-word direction against the
+   best aligned sentences (deterministic, `compare`);
+3. coverage: too little overlap is not_covered; a figure the directive never states is not_covered;
+4. what is left goes to the LLM (`judge`), when there is one.
+Every quote shown is verified against its passage with `cite.verify`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from assistant.catalog import Catalog
+from assistant.check import references
+from assistant.check.compare import Comparison, Difference, compare, cue_terms, rewrite
+from assistant.check.judge import CheckTemplates, judge, suggest_rewrite
+from assistant.check.results import CheckReport, StatementCheck, Verdict
+from assistant.check.statements import Statement, split_statements
+from assistant.cite import Claim, verify
+from assistant.normalize import normalize_text
+from assistant.rerank import ScoredSentence, key_terms, rank_sentences, rerank
+from assistant.retrieve import Filters, Retriever, find_refs
+from assistant.types import Citation, Generator, Hit
+
+Progress = Callable[[int, int], None]
+# framing words of a draft sentence that say nothing about its content
+_FRAMING = frozenset("nghị quyết kết luận chỉ thị theo yêu cầu xác định tinh thần giao đơn vị báo cáo dự thảo".split())
+
+
+class Checker:
+    def __init__(
+        self,
+        retriever: Retriever,
+        catalog: Catalog,
+        generator: Generator | None,
+        templates: CheckTemplates | None,
+        *,
+        top_k: int = 8,
+        passages: int = 4,
+        min_coverage: float = 0.35,
+        consistent_coverage: float = 0.6,
+        direction_coverage: float = 0.6,
+    ) -> None:
+        self.retriever = retriever
+        self._catalog = catalog
+        self._gen = generator if templates is not None else None
+        self._tpl = templates
+        self._k = top_k
+        self._np = passages
+        self._min_cov = min_coverage
+        self._cons_cov = consistent_coverage
+        self._dir_cov = direction_coverage
+
+    # --- directives ------------------------------------------------------------------------------
+    def resolve(self, against: Sequence[str]) -> tuple[list[str], list[str]]:
+        """(doc ids of the named directives, errors for names with no indexed document)."""
+        docs = self.retriever.documents()
+        ids: list[str] = []
+        errors: list[str] = []
+        for name in against:
+            want = normalize_text(name).upper().replace(" ", "")
+            found = sorted({m.doc_id for m in docs.values() if normalize_text(m.doc_id).upper() == want})
+            if not found:
+                keys, _ = self.retriever.resolve(find_refs(name))
+                found = sorted({docs[k].doc_id for k in keys})
+            if not found:
+                errors.append(f"Văn bản {name} không có trong kho tài liệu đã nạp.")
+            ids += [f for f in found if f not in ids]
+        return ids, errors
+
+    # --- a whole draft ---------------------------------------------------------------------------
+    def check_text(
+        self, name: str, text: str, against: Sequence[str] = (), *, self_id: str | None = None, progress: Progress | None = None
+    ) -> CheckReport:
+        t0 = time.perf_counter()
+        ids, errors = self.resolve(against)
+        report = CheckReport(draft=name, against=ids, errors=errors)
+        if errors:
+            return report
+        statements = split_statements(text)
+        if not statements:
+            report.errors.append(f"{name}: không tìm thấy câu nào để kiểm tra.")
+            return report
+        exclude = {self_id} if self_id else set()
+        report.notes += references.superseded(self._catalog, ids, exclude)
+        for i, st in enumerate(statements):
+            if progress:
+                progress(i, len(statements))
+            report.checks.append(self.check_statement(st, ids, exclude=exclude))
+        if progress:
+            progress(len(statements), len(statements))
+        report.timings = {"total": time.perf_counter() - t0, "per_statement": (time.perf_counter() - t0) / len(statements)}
+        return report
+
+    # --- one statement ---------------------------------------------------------------------------
+    def check_statement(self, st: Statement, doc_ids: Sequence[str] = (), *, exclude: set[str] | None = None) -> StatementCheck:
+        exclude = exclude or set()
+        filters = Filters(doc_ids=tuple(doc_ids)) if doc_ids else None
+        ret = self.retriever.search(st.text, k=self._k, filters=filters)
+        hits = [h for h in rerank(st.text, ret.hits, pinned=frozenset(ret.named)) if h.meta.doc_id not in exclude]
+        flags = self._flags(st.text, hits, exclude)
+        dated = self._dated(st, doc_ids, hits)
+        if dated is not None:
+            return StatementCheck(st, "contradicts", (dated[1],), (dated[0],), _replace(st.text, dated[0]), flags=tuple(flags))
+        terms = key_terms(st.text, drop=ret.ref_text) - _FRAMING - cue_terms(st.text)
+        weights = self.retriever.term_weights(terms)
+        pool = hits[: self._np]
+        ranked = _unique(rank_sentences(terms, pool, weights))[:3]
+        if not ranked:
+            return StatementCheck(st, "not_covered", method="no evidence", flags=tuple(flags))
+        best = ranked[0].score
+        comps = [compare(st.text, s.sentence, pool[s.hit_index].chunk.breadcrumb_text, weights) for s in ranked]
+        verdict, used, comp, method = self._decide(st, ranked, comps, pool)
+        cites = self._cite(ranked, pool, first=used)
+        diffs: tuple[Difference, ...] = ()
+        fix: str | None = None
+        note = ""
+        if verdict == "contradicts":
+            diffs = tuple(comp.differences) if comp is not None and comp.differences else (Difference("direction", "", ""),)
+            fix = rewrite(comp) if comp is not None else None
+            if fix is None and self._gen is not None and self._tpl is not None and cites:
+                fix = suggest_rewrite(self._gen, self._tpl, st.text, cites[0].quote)
+            if fix is None:
+                note = "Chưa có câu viết lại được kiểm chứng; đối chiếu với căn cứ."
+        if verdict != "not_covered" and not cites:
+            verdict, method, note = "not_covered", "no evidence", "Căn cứ không kiểm chứng được."
+        return StatementCheck(st, verdict, tuple(cites), diffs, fix, method, best, tuple(flags), note)
+
+    def _decide(
+        self, st: Statement, ranked: list[ScoredSentence], comps: list[Comparison], pool: list[Hit]
+    ) -> tuple[Verdict, int, Comparison | None, str]:
+        """(verdict, index of the sentence it rests on, its comparison, method)."""
+        best = ranked[0].score
+        if best < self._min_cov:
+            return "not_covered", 0, None, "rules"
+        floor = max(self._min_cov, best - 0.2)
+        for i, (s, comp) in enumerate(zip(ranked, comps, strict=True)):
+            if s.score < floor:
+                break
+            values = [d for d in comp.differences if d.kind != "direction"]
+            direction = [d for d in comp.differences if d.kind == "direction"]
+            if values:
+                return "contradicts", i, comp, "rules"
+            if direction and s.score >= self._dir_cov:
+                return "contradicts", i, Comparison(comp.statement, comp.matched, direction), "rules"
+            if comp.matched and not comp.unaligned and s.score >= self._cons_cov:
+                return "consistent", i, comp, "rules"
+            if comp.engaged:
+                break
+        if comps[0].unaligned and not any(c.engaged for c in comps):
+            return "not_covered", 0, None, "rules"  # the directive states no such figure
+        if self._gen is None or self._tpl is None:
+            return ("consistent" if best >= self._cons_cov else "not_covered"), 0, None, "rules"
+        shown = ranked[:2]
+        mv = judge(self._gen, self._tpl, st.text, [s.sentence for s in shown])
+        if mv is None:
+            return ("consistent" if best >= self._cons_cov else "not_covered"), 0, None, "rules"
+        return mv.verdict, mv.evidence - 1, None, "model"  # type: ignore[return-value]
+
+    def _cite(self, ranked: list[ScoredSentence], pool: list[Hit], first: int) -> list[Citation]:
+        order = [first] + [i for i in range(len(ranked)) if i != first]
+        claims = [Claim(ranked[i].hit_index + 1, ranked[i].sentence, "") for i in order[:2]]
+        texts = {h.chunk.doc_id: self._catalog.document_text(h.chunk.doc_id) for h in pool}
+        return [v.citation for v in verify(claims, pool, texts) if v.citation is not None]
+
+    def _dated(self, st: Statement, doc_ids: Sequence[str], hits: list[Hit]) -> tuple[Difference, Citation] | None:
+        """A date the statement gives a document that differs from the catalog's, with a verified quote of the right date."""
+        for ref, meta in references.dated_references(self.retriever, st.text):
+            if ref.value == meta.issued or meta.issued is None:
+                continue
+            keys = [k for k, m in self.retriever.documents().items() if m.doc_id in doc_ids] + [meta.key]
+            for key in keys:
+                chunks = self._catalog.doc_chunks(key)
+                found = references.sentence_with_date(chunks, meta.issued, ref.doc_id)
+                if found is None:
+                    continue
+                chunk, sentence = found
+                docs = self.retriever.documents()
+                hit = Hit(chunk=chunk, meta=docs[key], score=0.0)
+                v = verify([Claim(1, sentence, "")], [hit], {key: self._catalog.document_text(key)})
+                if v and v[0].citation is not None:
+                    shown = f"{meta.issued.day:02d}/{meta.issued.month:02d}/{meta.issued.year}"
+                    return Difference("date", ref.stated, f"ngày {shown}", ref.start, ref.end), v[0].citation
+        return None
+
+    def _flags(self, text: str, hits: list[Hit], exclude: set[str]) -> list[str]:
+        named = [m.doc_id for m in references.named_documents(self.retriever, text)]
+        formal = [r[2] for r in references.reference_spans(text)]
+        return references.superseded(self._catalog, list(dict.fromkeys(named + formal)), exclude)
+
+
+def _unique(sentences: list[ScoredSentence]) -> list[ScoredSentence]:
+    seen: set[str] = set()
+    out = []
+    for s in sentences:
+        key = normalize_text(s.sentence)
+        if key not in seen:
+            seen.add(key)
+            out.append(s)
+    return out
+
+
+def _replace(text: str, d: Difference) -> str | None:
+    from assistant.docmeta import prepare
+
+    p = prepare(text)
+    return p[: d.start] + d.directive + p[d.end :] if d.start >= 0 else None

@@ -1,0 +1,105 @@
+"""The LLM's part of the draft check: a verdict where the value comparison leaves one open, and a
+rewrite for a contradiction that no value explains (a reversed position).
+
+Prompts are the versioned Vietnamese templates `prompts/check.v1.*`; output is constrained to a
+JSON schema. The model's word never stands alone: its verdict must name a sentence that was shown,
+and its rewrite is kept only when it passes `rewrite_ok`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.check.compare import polarity
+from assistant.cite import numbers
+from assistant.normalize import fold
+from assistant.rerank import coverage, key_terms
+from assistant.types import ChatMessage, Generator
+
+VERDICT_SCHEMA: dict[str, object] = {
+    "type": "object",
+    "properties": {
+        "verdict": {"type": "string", "enum": ["consistent", "contradicts", "not_covered"]},
+        "evidence": {"type": "integer"},
+    },
+    "required": ["verdict", "evidence"],
+}
+REWRITE_SCHEMA: dict[str, object] = {
+    "type": "object",
+    "properties": {"rewrite": {"type": "string"}},
+    "required": ["rewrite"],
+}
+
+
+@dataclass(frozen=True)
+class CheckTemplates:
+    system: str
+    user: str
+    rewrite: str
+    version: str
+
+    @classmethod
+    def load(cls, folder: Path, version: str = "v1") -> CheckTemplates:
+        def read(name: str) -> str:
+            path = folder / f"check.{version}.{name}"
+            if not path.exists():
+                raise FileNotFoundError(f"prompt template missing: {path}")
+            return path.read_text("utf-8").strip()
+
+        return cls(read("system.txt"), read("user.txt"), read("rewrite.txt"), version)
+
+
+@dataclass(frozen=True)
+class ModelVerdict:
+    verdict: str
+    evidence: int  # 1-based index into the sentences shown
+
+
+def _run(gen: Generator, messages: list[ChatMessage], schema: dict[str, object]) -> dict[str, object]:
+    raw = "".join(gen.stream(messages, json_schema=schema))
+    data = json.loads(raw)
+    if not isinstance(data, dict):
+        raise ValueError("model output is not a JSON object")
+    return data
+
+
+def judge(gen: Generator, tpl: CheckTemplates, statement: str, sentences: list[str]) -> ModelVerdict | None:
+    """The model's verdict on `statement` against the numbered `sentences`; None when its output is unusable."""
+    shown = "\n".join(f"[{i}] {s}" for i, s in enumerate(sentences, 1))
+    messages = [ChatMessage("system", tpl.system), ChatMessage("user", tpl.user.format(sentences=shown, statement=statement))]
+    try:
+        data = _run(gen, messages, VERDICT_SCHEMA)
+        verdict, evidence = str(data["verdict"]), int(str(data.get("evidence", 1)))
+    except (ValueError, KeyError, RuntimeError):
+        return None
+    if verdict not in ("consistent", "contradicts", "not_covered"):
+        return None
+    return ModelVerdict(verdict, evidence if 1 <= evidence <= len(sentences) else 1)
+
+
+def rewrite_ok(rewrite: str, statement: str, quote: str) -> bool:
+    """A rewrite is kept when it states no number absent from the quote and the statement, keeps most of
+    the quote's key terms, and points the way the quote does (its cue word, not the statement's opposite one)."""
+    if not rewrite.strip() or fold(rewrite.strip()) == fold(statement.strip()):
+        return False
+    if numbers(rewrite) - numbers(quote) - numbers(statement):
+        return False
+    if coverage(key_terms(quote), rewrite) < 0.4:
+        return False
+    q_sign, q_cue = polarity(quote)
+    s_sign, s_cue = polarity(statement)
+    if q_sign and q_cue not in fold(rewrite):
+        return False
+    return not (s_sign and s_sign != q_sign and s_cue in fold(rewrite))
+
+
+def suggest_rewrite(gen: Generator, tpl: CheckTemplates, statement: str, quote: str) -> str | None:
+    """The model's corrected statement, or None when it fails `rewrite_ok` or the output is unusable."""
+    messages = [ChatMessage("user", tpl.rewrite.format(quote=quote, statement=statement))]
+    try:
+        text = str(_run(gen, messages, REWRITE_SCHEMA)["rewrite"]).strip()
+    except (ValueError, KeyError, RuntimeError):
+        return None
+    return text if rewrite_ok(text, statement, quote) else None
