@@ -13,7 +13,8 @@ from pathlib import Path
 from assistant import models
 from assistant.answer import Answerer
 from assistant.catalog import Catalog
-from assistant.check.checker import Checker, Progress as CheckProgress
+from assistant.check.checker import Checker
+from assistant.check.checker import Progress as CheckProgress
 from assistant.check.judge import CheckTemplates
 from assistant.check.load import DraftInput, load_draft
 from assistant.check.results import CheckReport

@@ -17,11 +17,12 @@ from collections.abc import Callable, Sequence
 
 from assistant.catalog import Catalog
 from assistant.check import references
-from assistant.check.compare import Comparison, Difference, compare, cue_terms, rewrite
-from assistant.check.judge import CheckTemplates, judge, suggest_rewrite
+from assistant.check.compare import Comparison, Difference, adds_negation, compare, cue_terms, rewrite
+from assistant.check.judge import CheckTemplates, focus, judge, suggest_rewrite
 from assistant.check.results import CheckReport, StatementCheck, Verdict
 from assistant.check.statements import Statement, split_statements
 from assistant.cite import Claim, verify
+from assistant.docmeta import prepare, reference_spans
 from assistant.normalize import normalize_text
 from assistant.rerank import ScoredSentence, key_terms, rank_sentences, rerank
 from assistant.retrieve import Filters, Retriever, find_refs
@@ -29,7 +30,8 @@ from assistant.types import Citation, Generator, Hit
 
 Progress = Callable[[int, int], None]
 # framing words of a draft sentence that say nothing about its content
-_FRAMING = frozenset("nghị quyết kết luận chỉ thị theo yêu cầu xác định tinh thần giao đơn vị báo cáo dự thảo".split())
+_FRAMING_WORDS = "nghị quyết kết luận chỉ thị theo yêu cầu xác định tinh thần giao đơn vị báo cáo dự thảo"
+_FRAMING = frozenset(_FRAMING_WORDS.split())
 
 
 class Checker:
@@ -45,6 +47,7 @@ class Checker:
         min_coverage: float = 0.35,
         consistent_coverage: float = 0.6,
         direction_coverage: float = 0.6,
+        sure_coverage: float = 0.85,
     ) -> None:
         self.retriever = retriever
         self._catalog = catalog
@@ -55,6 +58,7 @@ class Checker:
         self._min_cov = min_coverage
         self._cons_cov = consistent_coverage
         self._dir_cov = direction_coverage
+        self._sure_cov = sure_coverage
 
     # --- directives ------------------------------------------------------------------------------
     def resolve(self, against: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -115,16 +119,16 @@ class Checker:
             return StatementCheck(st, "not_covered", method="no evidence", flags=tuple(flags))
         best = ranked[0].score
         comps = [compare(st.text, s.sentence, pool[s.hit_index].chunk.breadcrumb_text, weights) for s in ranked]
-        verdict, used, comp, method = self._decide(st, ranked, comps, pool)
+        verdict, used, comp, method = self._decide(st, ranked, comps, terms, weights)
         cites = self._cite(ranked, pool, first=used)
         diffs: tuple[Difference, ...] = ()
         fix: str | None = None
         note = ""
         if verdict == "contradicts":
             diffs = tuple(comp.differences) if comp is not None and comp.differences else (Difference("direction", "", ""),)
-            fix = rewrite(comp) if comp is not None else None
+            fix = rewrite(comp, prepare(ranked[used].sentence)) if comp is not None else None
             if fix is None and self._gen is not None and self._tpl is not None and cites:
-                fix = suggest_rewrite(self._gen, self._tpl, st.text, cites[0].quote)
+                fix = suggest_rewrite(self._gen, self._tpl, st.text, focus(cites[0].quote, terms, weights))
             if fix is None:
                 note = "Chưa có câu viết lại được kiểm chứng; đối chiếu với căn cứ."
         if verdict != "not_covered" and not cites:
@@ -132,7 +136,7 @@ class Checker:
         return StatementCheck(st, verdict, tuple(cites), diffs, fix, method, best, tuple(flags), note)
 
     def _decide(
-        self, st: Statement, ranked: list[ScoredSentence], comps: list[Comparison], pool: list[Hit]
+        self, st: Statement, ranked: list[ScoredSentence], comps: list[Comparison], terms: set[str], weights: dict[str, float]
     ) -> tuple[Verdict, int, Comparison | None, str]:
         """(verdict, index of the sentence it rests on, its comparison, method)."""
         best = ranked[0].score
@@ -148,16 +152,18 @@ class Checker:
                 return "contradicts", i, comp, "rules"
             if direction and s.score >= self._dir_cov:
                 return "contradicts", i, Comparison(comp.statement, comp.matched, direction), "rules"
-            if comp.matched and not comp.unaligned and s.score >= self._cons_cov:
+            if comp.matched and not comp.unaligned and s.score >= self._cons_cov and not adds_negation(st.text, s.sentence):
                 return "consistent", i, comp, "rules"
             if comp.engaged:
                 break
-        if comps[0].unaligned and not any(c.engaged for c in comps):
+        if comps[0].unaligned and not any(c.figures for c in comps):
             return "not_covered", 0, None, "rules"  # the directive states no such figure
         if self._gen is None or self._tpl is None:
             return ("consistent" if best >= self._cons_cov else "not_covered"), 0, None, "rules"
-        shown = ranked[:2]
-        mv = judge(self._gen, self._tpl, st.text, [s.sentence for s in shown])
+        if best >= self._sure_cov and not comps[0].unaligned and not adds_negation(st.text, ranked[0].sentence):
+            return "consistent", 0, None, "rules"  # a near-verbatim restatement
+        shown = [focus(s.sentence, terms, weights) for s in ranked[:2]]
+        mv = judge(self._gen, self._tpl, st.text, shown)
         if mv is None:
             return ("consistent" if best >= self._cons_cov else "not_covered"), 0, None, "rules"
         return mv.verdict, mv.evidence - 1, None, "model"  # type: ignore[return-value]
@@ -190,7 +196,7 @@ class Checker:
 
     def _flags(self, text: str, hits: list[Hit], exclude: set[str]) -> list[str]:
         named = [m.doc_id for m in references.named_documents(self.retriever, text)]
-        formal = [r[2] for r in references.reference_spans(text)]
+        formal = [r[2] for r in reference_spans(text)]
         return references.superseded(self._catalog, list(dict.fromkeys(named + formal)), exclude)
 
 
@@ -206,7 +212,5 @@ def _unique(sentences: list[ScoredSentence]) -> list[ScoredSentence]:
 
 
 def _replace(text: str, d: Difference) -> str | None:
-    from assistant.docmeta import prepare
-
     p = prepare(text)
     return p[: d.start] + d.directive + p[d.end :] if d.start >= 0 else None

@@ -47,6 +47,8 @@ class Comparison:
     differences: list[Difference] = field(default_factory=list)
     unaligned: list[Mention] = field(default_factory=list)  # statement figures the sentence does not state
 
+    figures: int = 0  # percentages and numbers of the statement that the sentence states too, same or not
+
     @property
     def engaged(self) -> bool:
         """Whether the sentence speaks to any of the statement's values."""
@@ -95,13 +97,16 @@ def _values(comp: Comparison, stated: list[Mention], directive: list[Mention], w
         scored = sorted(((similarity(m.context, e.context, weights), e) for e in cands), key=lambda t: -t[0])
         best_sim, best = scored[0]
         same = [s for s, e in scored if e.value == m.value or (m.kind == "date" and e.value.startswith(m.value))]
+        figure = m.kind in ("percent", "number")
         if same and (max(same) >= best_sim - 0.2 or len(cands) == 1):
             comp.matched += 1
+            comp.figures += figure
         elif m.kind == "date" and (near := [e for e in cands if _near_date(m.value, e.value)]):
             comp.differences.append(Difference("date", m.text, near[0].text, m.start, m.end))
         elif best_sim >= ALIGN and best.value != m.value:
             comp.differences.append(Difference(_kind_name(m), m.text, _directive_text(m, best), m.start, m.end))
-        elif m.kind in ("percent", "number"):
+            comp.figures += figure
+        elif figure:
             comp.unaligned.append(m)
 
 
@@ -125,6 +130,11 @@ def _bodies(comp: Comparison, stated: list[Mention], directive: list[Mention]) -
             comp.differences.append(Difference("body", m.text, rivals[0].text, m.start, m.end))
 
 
+def _noun_use(folded: str, m: re.Match[str]) -> bool:
+    """Whether a "hạn chế" is a noun ("còn nhiều hạn chế": shortcomings), not a restriction."""
+    return m.group(1) == "hạn chế" and bool(_NOUN_USE.search(folded[max(0, m.start() - 20) : m.start()]))
+
+
 def polarity(text: str) -> tuple[int, str]:
     """(+1 promoting, -1 restricting, 0 neither or both, the cue) from cue words, with "không" flipping a cue."""
     t = fold(text)
@@ -132,7 +142,7 @@ def polarity(text: str) -> tuple[int, str]:
     for m in _CUE.finditer(t):
         cue = m.group(1)
         before = t[max(0, m.start() - 20) : m.start()]
-        if cue == "hạn chế" and _NOUN_USE.search(before):
+        if _noun_use(t, m):
             continue  # "còn nhiều hạn chế": shortcomings, not a restriction
         sign = -1 if cue in _NEG else 1
         if re.search(r"(?<![\wà-ỹ])không\s*$", before) and not cue.startswith("không"):
@@ -140,6 +150,14 @@ def polarity(text: str) -> tuple[int, str]:
         signs.append((sign, cue))
     kinds = {s for s, _ in signs}
     return (signs[0][0], signs[0][1]) if len(kinds) == 1 else (0, "")
+
+
+_NEGATION = re.compile(r"(?<![\wà-ỹ])(không|chưa|chẳng|chớ)(?![\wà-ỹ])")
+
+
+def adds_negation(statement: str, sentence: str) -> bool:
+    """Whether the statement negates ("không", "chưa") more than the sentence does: then shared words prove nothing."""
+    return len(_NEGATION.findall(fold(statement))) > len(_NEGATION.findall(fold(sentence)))
 
 
 def cue_terms(text: str) -> set[str]:
@@ -171,10 +189,31 @@ def _words(text: str) -> list[str]:
     return [w for w in re.findall(r"[\wà-ỹ]+", fold(text)) if len(w) > 1 and not w.isdigit()]
 
 
-def rewrite(comp: Comparison) -> str | None:
-    """The statement with each differing value replaced by the directive's; None when a difference is one of direction."""
+def cue_span(text: str) -> tuple[int, int, str] | None:
+    """Span of the run of direction cues in `text` ("siết chặt, hạn chế", "cho phép và khuyến khích")."""
+    t = fold(text)
+    found = [m for m in _CUE.finditer(t) if not _noun_use(t, m)]
+    if not found:
+        return None
+    end = found[0].end()
+    for m in found[1:]:
+        if not re.fullmatch(r"\s*(?:,|và|hoặc)?\s*", t[end : m.start()]):
+            break
+        end = m.end()
+    return found[0].start(), end, text[found[0].start() : end]
+
+
+def rewrite(comp: Comparison, sentence: str = "") -> str | None:
+    """The statement with each differing value replaced by the directive's, or its direction cues replaced by
+    the sentence's ("hạn chế" -> "cho phép và khuyến khích"); None when there is nothing to replace."""
     diffs = [d for d in comp.differences if d.start >= 0]
-    if not diffs or any(d.kind == "direction" for d in comp.differences):
+    if any(d.kind == "direction" for d in diffs):
+        mine, theirs = cue_span(comp.statement), cue_span(sentence)
+        if mine is None or theirs is None:
+            return None
+        cue = theirs[2] if mine[0] == 0 else theirs[2][:1].lower() + theirs[2][1:]
+        return comp.statement[: mine[0]] + cue + comp.statement[mine[1] :]
+    if not diffs:
         return None
     text = comp.statement
     for d in sorted(diffs, key=lambda d: -d.start):

@@ -9,6 +9,7 @@ and its rewrite is kept only when it passes `rewrite_ok`.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +50,27 @@ class CheckTemplates:
             return path.read_text("utf-8").strip()
 
         return cls(read("system.txt"), read("user.txt"), read("rewrite.txt"), version)
+
+
+def focus(sentence: str, terms: set[str], weights: dict[str, float] | None = None, max_words: int = 45) -> str:
+    """The clauses of a long directive sentence that cover the statement best (verbatim, at most ~`max_words`
+    words), so the model reads tens of tokens, not hundreds."""
+    clauses = [c.strip() for c in re.split(r"(?<=;)\s+", sentence) if c.strip()]
+    if len(sentence.split()) <= max_words or len(clauses) < 2:
+        return sentence
+    scores = [coverage(terms, c, weights) for c in clauses]
+    lo = hi = max(range(len(clauses)), key=lambda i: scores[i])
+    words = len(clauses[lo].split())
+    while True:
+        options = [i for i in (lo - 1, hi + 1) if 0 <= i < len(clauses) and words + len(clauses[i].split()) <= max_words]
+        if not options:
+            break
+        i = max(options, key=lambda i: scores[i])
+        if scores[i] <= 0:
+            break
+        lo, hi = min(lo, i), max(hi, i)
+        words += len(clauses[i].split())
+    return " ".join(clauses[lo : hi + 1])
 
 
 @dataclass(frozen=True)
@@ -97,7 +119,8 @@ def rewrite_ok(rewrite: str, statement: str, quote: str) -> bool:
 
 def suggest_rewrite(gen: Generator, tpl: CheckTemplates, statement: str, quote: str) -> str | None:
     """The model's corrected statement, or None when it fails `rewrite_ok` or the output is unusable."""
-    messages = [ChatMessage("user", tpl.rewrite.format(quote=quote, statement=statement))]
+    # the same system message as `judge`, so llama.cpp keeps that prefix cached across both calls
+    messages = [ChatMessage("system", tpl.system), ChatMessage("user", tpl.rewrite.format(quote=quote, statement=statement))]
     try:
         text = str(_run(gen, messages, REWRITE_SCHEMA)["rewrite"]).strip()
     except (ValueError, KeyError, RuntimeError):

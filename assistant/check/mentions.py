@@ -26,7 +26,8 @@ _DATE = re.compile(
     r"|\btháng\s+(\d{1,2})\s*(?:/|năm)\s*((?:19|20)\d{2})\b"
 )
 _PERIOD = re.compile(
-    r"(?i)\b(?:hằng|hàng|mỗi)\s+(quý|tháng|năm|tuần)\b|(?<=định kỳ )(\d+)\s+(tháng|năm|quý)\b|\b(\d+)\s+(tháng|năm)\s+(?:một|1)\s+lần\b"
+    r"(?i)\b(?:hằng|hàng|mỗi)\s+(quý|tháng|năm|tuần)\b|(?<=định kỳ )(\d+)\s+(tháng|năm|quý)\b"
+    r"|\b(\d+)\s+(tháng|năm)\s+(?:một|1)\s+lần\b"
 )
 _NUM = r"\d+(?:[.,]\d+)*"
 _PERCENT = re.compile(rf"({_NUM})(?:\s*[-–]\s*({_NUM}))?\s*(?:%|phần trăm)")
@@ -41,10 +42,11 @@ _HEADS = (
 _HEAD = re.compile(rf"(?<![\wÀ-ỹ])(?:đồng chí\s+)?({_HEADS})(?![\wÀ-ỹ])")
 _STANDALONE = {"quốc hội", "chính phủ", "tổng bí thư", "thủ tướng", "bộ chính trị", "ban bí thư"}
 # lower-case syllables that end a name ("Đảng làm…", "Quốc hội thể chế hóa…")
-_NAME_STOP = set(
+_NAME_STOP_WORDS = (
     "làm và của về có được các với để trong theo đã sẽ là chủ phối lãnh chỉ báo thực xây hướng ban tổ kiểm khóa khoá nhiệm "
-    "ở tại cho đối trực thì do như nhằm phải cần đồng giao cùng gồm tham định tổ chức thành".split()
+    "ở tại cho đối trực thì do như nhằm phải cần đồng giao cùng gồm tham định"
 )
+_NAME_STOP = frozenset(_NAME_STOP_WORDS.split())
 _ROLES = re.compile(
     r"(?i)^\s*,?\s*(?:(?:\S+\s+){0,2}?)(chủ trì|làm trưởng ban|làm trưởng|làm tổ trưởng|làm phó trưởng ban|làm chủ tịch|"
     r"phối hợp|lãnh đạo|chịu trách nhiệm|có trách nhiệm|theo dõi|tham mưu|được giao)"

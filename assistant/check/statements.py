@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from assistant.chunk import PREAMBLE, chunk_document, title_label
 from assistant.normalize import normalize_text
 
-_ABBREV = frozenset("tp tp.hcm ths ts pgs gs bs ks cn kts ls nxb tr st p q tt đ/c sđd pgs.ts gs.ts ths.bs".split())
+_ABBREV_WORDS = "tp tp.hcm ths ts pgs gs bs ks cn kts ls nxb tr st p q tt đ/c sđd pgs.ts gs.ts ths.bs"
+_ABBREV = frozenset(_ABBREV_WORDS.split())
 _END = re.compile(r"[.!?…]+[\"'”’)\]*_]*(?=\s+\S)")
 _MARKER = re.compile(
     r"^(?:\s*(?:[-+•*]|#{1,6})\s+|\s*(?:\*\*|__)?\s*(?:\(?\d{1,2}(?:\.\d{1,2})*[.)\-]|\([a-zđ]\)|[a-zđ]\)|[IVX]{1,6}[.\-)]"
@@ -49,8 +50,9 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     token = word.group(0).lower() if word else ""
     if token in _ABBREV or token.rstrip(".") in _ABBREV:
         return True
-    if len(token) == 1 and token.isalpha() and token.upper() == text[dot - 1]:
-        return True  # an initial ("Nguyễn V. An")
+    prev = text[: dot - len(token)].split()
+    if len(token) == 1 and token.isalpha() and token.upper() == text[dot - 1] and prev and prev[-1][:1].isupper():
+        return True  # an initial after a name ("Nguyễn V. An"), not "quý I."
     return bool(re.fullmatch(r"\s*(?:[-+•*]\s+)?(?:\d{1,2}(?:\.\d{1,2})*|[IVX]{1,6}|[a-zđ])", text[:dot]))
 
 
@@ -112,6 +114,9 @@ def split_statements(text: str) -> list[Statement]:
         crumb = chunks[i].breadcrumb if i >= 0 else ()
         if "Nơi nhận" in crumb:
             continue
+        shown_line = clean(line).lstrip("-*+• ")
+        while crumb and shown_line.startswith(crumb[-1].rstrip("…")):
+            crumb = crumb[:-1]  # an item that carries content is not its own section
         section = " › ".join(c for c in crumb if c != PREAMBLE)
         paragraph += 1
         if line.lstrip().startswith("|"):

@@ -10,6 +10,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from assistant.check.report import statement_json
+from assistant.check.results import StatementCheck
+from assistant.check.statements import Statement
 from assistant.evaluation.items import DraftItem, QuestionItem, load_items
 from assistant.evaluation.metrics import summarize
 from assistant.evaluation.report import format_table, write_report
@@ -76,7 +79,14 @@ def question_record(item: QuestionItem, hits: list[Hit], answer: Answer | None, 
     }
 
 
-def draft_record(item: DraftItem) -> dict[str, Any]:
+def draft_record(item: DraftItem, check: StatementCheck | None = None, timings: dict[str, float] | None = None,
+                 error: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """A draft item's record; `predicted` is None when the checker was not run (retrieval-only runs)."""
+    predicted = None
+    if check is not None:
+        predicted = statement_json(check)
+    elif error is not None:
+        predicted = {"verdict": None, "evidence": [], "error": error}
     return {
         "id": item.id,
         "type": "draft",
@@ -84,9 +94,21 @@ def draft_record(item: DraftItem) -> dict[str, Any]:
         "against": list(item.against),
         "expected_verdict": item.verdict,
         "evidence_quotes": list(item.evidence_quotes),
-        "predicted": None,  # the draft consistency checker does not exist yet: reported as not run
-        "timings": {},
+        "predicted": predicted,
+        "timings": timings or {},
+        "error": error,
     }
+
+
+def check_item(pipe: Pipeline, item: DraftItem) -> dict[str, Any]:
+    """Run the draft checker on one statement item against its directives."""
+    t0 = time.perf_counter()
+    ids, errors = pipe.checker.resolve(item.against)
+    if errors:
+        return draft_record(item, timings={"check": time.perf_counter() - t0}, error="; ".join(errors))
+    st = Statement(1, item.statement, "", 1, 0, len(item.statement))
+    check = pipe.checker.check_statement(st, ids)
+    return draft_record(item, check, {"check": time.perf_counter() - t0})
 
 
 def prepare_index(
@@ -143,9 +165,12 @@ def run_eval(
         else:
             ans = answerer.ask(item.question)
             records.append(question_record(item, ans.passages, ans, dict(ans.timings)))
-    records += [draft_record(d) for d in drafts]
+    for i, d in enumerate(drafts):
+        if progress:
+            progress(d.id, len(questions) + i, len(questions) + len(drafts))
+        records.append(draft_record(d) if retrieval_only else check_item(pipe, d))
     if progress:
-        progress("", len(questions), len(questions))
+        progress("", len(questions) + len(drafts), len(questions) + len(drafts))
     with (out_dir / "items.jsonl").open("w", encoding="utf-8") as f:
         for r in records:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
