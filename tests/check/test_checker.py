@@ -87,7 +87,11 @@ def diffs(c: StatementCheck) -> list[tuple[str, str, str]]:
 
 def test_consistent_by_rules_needs_no_model(make) -> None:  # type: ignore[no-untyped-def]
     p, gen = make()
-    c = check(p, "Nghị quyết số 15-NQ/TU đặt mục tiêu đến năm 2030 tổng chi cho nghiên cứu khoa học và phát triển công nghệ đạt 1,5% GRDP.")
+    c = check(
+        p,
+        "Nghị quyết số 15-NQ/TU đặt mục tiêu đến năm 2030 tổng chi cho nghiên cứu khoa học "
+        "và phát triển công nghệ đạt 1,5% GRDP.",
+    )
     assert (c.verdict, c.method, c.differences, c.rewrite) == ("consistent", "rules", (), None)
     assert_verified(p, c, contains="1,5% GRDP")
     assert gen.prompts == []
@@ -100,7 +104,8 @@ def test_consistent_by_rules_needs_no_model(make) -> None:  # type: ignore[no-un
          ("percentage", "30%", "25%"), "kinh tế số chiếm 25% GRDP", "25% GRDP"),
         ("Theo Nghị quyết, Trung tâm dữ liệu dùng chung của tỉnh phải hoàn thành trong năm 2028.",
          ("deadline", "2028", "2026"), "hoàn thành trong năm 2026", "năm 2026"),
-        ("Ban Tổ chức Tỉnh ủy chủ trì, phối hợp với các cơ quan liên quan tuyên truyền sâu rộng Nghị quyết trong cán bộ, đảng viên.",
+        ("Ban Tổ chức Tỉnh ủy chủ trì, phối hợp với các cơ quan liên quan tuyên truyền sâu rộng Nghị quyết "
+         "trong cán bộ, đảng viên.",
          ("body", "Ban Tổ chức Tỉnh ủy", "Ban Tuyên giáo Tỉnh ủy"), "Ban Tuyên giáo Tỉnh ủy chủ trì", "Ban Tuyên giáo Tỉnh ủy"),
         ("Văn phòng Tỉnh ủy định kỳ hằng quý báo cáo Ban Thường vụ Tỉnh ủy về việc thực hiện Nghị quyết.",
          ("deadline", "hằng quý", "hằng năm"), "định kỳ hằng năm báo cáo", "hằng năm"),

@@ -17,7 +17,14 @@ def kinds(statement: str, sentence: str, crumb: str = "") -> list[tuple[str, str
 
 
 def test_number_values() -> None:
-    assert [number_value(x) for x in ("1.000", "1,5", "03", "100.000", "2,0", "22/22")] == ["1000", "1.5", "3", "100000", "2", "22/22"]
+    assert [number_value(x) for x in ("1.000", "1,5", "03", "100.000", "2,0", "22/22")] == [
+        "1000",
+        "1.5",
+        "3",
+        "100000",
+        "2",
+        "22/22",
+    ]
 
 
 def test_percentage_aligned_by_its_own_terms_not_by_its_value() -> None:
@@ -36,7 +43,10 @@ def test_matching_percentages_and_year_from_the_breadcrumb() -> None:
 
 
 def test_deadline_year() -> None:
-    sentence = "phối hợp với Đảng đoàn Quốc hội thể chế hoá đầy đủ các chủ trương và bố trí đủ nguồn lực để thực hiện, cơ bản hoàn thành trong năm 2025."
+    sentence = (
+        "phối hợp với Đảng đoàn Quốc hội thể chế hoá đầy đủ các chủ trương và bố trí đủ nguồn lực để thực hiện, "
+        "cơ bản hoàn thành trong năm 2025."
+    )
     stmt = "Ban cán sự đảng Chính phủ được giao thể chế hóa đầy đủ các chủ trương, cơ bản hoàn thành trong năm 2026."
     assert kinds(stmt, sentence) == [("deadline", "2026", "2025")]
     assert rewrite(compare(stmt, sentence)) == stmt.replace("2026", "2025")
@@ -65,7 +75,10 @@ def test_date_that_differs_in_one_part() -> None:
 
 
 def test_responsible_body_in_the_same_role() -> None:
-    sentence = "Thành lập Ban Chỉ đạo Trung ương về phát triển khoa học, do đồng chí Tổng Bí thư Ban Chấp hành Trung ương Đảng làm Trưởng Ban."
+    sentence = (
+        "Thành lập Ban Chỉ đạo Trung ương về phát triển khoa học, "
+        "do đồng chí Tổng Bí thư Ban Chấp hành Trung ương Đảng làm Trưởng Ban."
+    )
     stmt = "Ban Chỉ đạo Trung ương về phát triển khoa học do Thủ tướng Chính phủ làm Trưởng Ban."
     assert kinds(stmt, sentence) == [("body", "Thủ tướng Chính phủ", "Tổng Bí thư Ban Chấp hành Trung ương Đảng")]
     assert kinds("Ban Chỉ đạo Trung ương do Tổng Bí thư làm Trưởng Ban.", sentence) == []
@@ -74,7 +87,9 @@ def test_responsible_body_in_the_same_role() -> None:
 
 
 def test_body_names() -> None:
-    _, found = mentions("Bộ Khoa học và Công nghệ chủ trì, phối hợp với Ban Tuyên giáo Trung ương và Bộ Chính trị; các Bộ, ngành.")
+    _, found = mentions(
+        "Bộ Khoa học và Công nghệ chủ trì, phối hợp với Ban Tuyên giáo Trung ương và Bộ Chính trị; các Bộ, ngành."
+    )
     bodies = [(m.text, m.role) for m in found if m.kind == "body"]
     assert bodies == [("Bộ Khoa học và Công nghệ", "chủ trì"), ("Ban Tuyên giáo Trung ương", ""), ("Bộ Chính trị", "")]
     assert same_body("thủ tướng", "thủ tướng chính phủ") and same_body("chính phủ", "ban cán sự đảng chính phủ")
@@ -82,7 +97,9 @@ def test_body_names() -> None:
 
 
 def test_direction_of_a_position() -> None:
-    sentence = "Có cơ chế cho phép và khuyến khích các tổ chức nghiên cứu, nhà khoa học thành lập và tham gia điều hành doanh nghiệp."
+    sentence = (
+        "Có cơ chế cho phép và khuyến khích các tổ chức nghiên cứu, nhà khoa học thành lập và tham gia điều hành doanh nghiệp."
+    )
     stmt = "Nghị quyết yêu cầu hạn chế việc các tổ chức nghiên cứu, nhà khoa học thành lập và tham gia điều hành doanh nghiệp."
     comp = compare(stmt, sentence)
     assert [(d.kind, d.stated, d.directive) for d in comp.differences] == [("direction", "hạn chế", "cho phép")]

@@ -84,7 +84,10 @@ def test_real_draft_report(party_dir: Path) -> None:
     got = split_statements(text)
     assert len(got) > 150
     texts = [s.text for s in got]
-    assert "Tính đến hết ngày 24/5/2025, có 22/22 bộ, ngành và 63/63 địa phương đã xây dựng, ban hành Kế hoạch hành động thực hiện." in texts
+    assert (
+        "Tính đến hết ngày 24/5/2025, có 22/22 bộ, ngành và 63/63 địa phương đã xây dựng, ban hành Kế hoạch hành động thực hiện."
+        in texts
+    )
     assert not any(t.startswith(("ĐẢNG", "Hà Nội, ngày", "Kính gửi", "*", "-", "(1)")) for t in texts)
     st = next(s for s in got if s.text.startswith("Ban Chỉ đạo của Chính phủ do Thủ tướng"))
     assert "I- CÔNG TÁC LÃNH ĐẠO, CHỈ ĐẠO, ĐIỀU HÀNH" in st.section and "a) Tại Trung ương:" in st.section
