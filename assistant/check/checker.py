@@ -32,6 +32,7 @@ Progress = Callable[[int, int], None]
 # framing words of a draft sentence that say nothing about its content
 _FRAMING_WORDS = "nghị quyết kết luận chỉ thị theo yêu cầu xác định tinh thần giao đơn vị báo cáo dự thảo"
 _FRAMING = frozenset(_FRAMING_WORDS.split())
+_MIN_TERMS = 5  # a statement with fewer key terms is too short for the model to judge; coverage decides
 
 
 class Checker:
@@ -158,7 +159,7 @@ class Checker:
                 break
         if comps[0].unaligned and not any(c.figures for c in comps):
             return "not_covered", 0, None, "rules"  # the directive states no such figure
-        if self._gen is None or self._tpl is None:
+        if self._gen is None or self._tpl is None or len(terms) < _MIN_TERMS:
             return ("consistent" if best >= self._cons_cov else "not_covered"), 0, None, "rules"
         if best >= self._sure_cov and not comps[0].unaligned and not adds_negation(st.text, ranked[0].sentence):
             return "consistent", 0, None, "rules"  # a near-verbatim restatement
@@ -166,7 +167,9 @@ class Checker:
         mv = judge(self._gen, self._tpl, st.text, shown)
         if mv is None:
             return ("consistent" if best >= self._cons_cov else "not_covered"), 0, None, "rules"
-        return mv.verdict, mv.evidence - 1, None, "model"  # type: ignore[return-value]
+        if mv.verdict == "consistent" and ranked[mv.evidence - 1].score < self._cons_cov:
+            return "not_covered", mv.evidence - 1, None, "model"  # too little shared wording to rest a "consistent" on
+        return mv.verdict, mv.evidence - 1, None, "model"
 
     def _cite(self, ranked: list[ScoredSentence], pool: list[Hit], first: int) -> list[Citation]:
         order = [first] + [i for i in range(len(ranked)) if i != first]

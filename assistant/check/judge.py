@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.check.compare import polarity
+from assistant.check.results import VERDICTS, Verdict
 from assistant.cite import numbers
 from assistant.normalize import fold
 from assistant.rerank import coverage, key_terms
@@ -75,7 +76,7 @@ def focus(sentence: str, terms: set[str], weights: dict[str, float] | None = Non
 
 @dataclass(frozen=True)
 class ModelVerdict:
-    verdict: str
+    verdict: Verdict
     evidence: int  # 1-based index into the sentences shown
 
 
@@ -93,10 +94,9 @@ def judge(gen: Generator, tpl: CheckTemplates, statement: str, sentences: list[s
     messages = [ChatMessage("system", tpl.system), ChatMessage("user", tpl.user.format(sentences=shown, statement=statement))]
     try:
         data = _run(gen, messages, VERDICT_SCHEMA)
-        verdict, evidence = str(data["verdict"]), int(str(data.get("evidence", 1)))
-    except (ValueError, KeyError, RuntimeError):
-        return None
-    if verdict not in ("consistent", "contradicts", "not_covered"):
+        evidence = int(str(data.get("evidence", 1)))
+        verdict = next(v for v in VERDICTS if v == data["verdict"])
+    except (ValueError, KeyError, RuntimeError, StopIteration):
         return None
     return ModelVerdict(verdict, evidence if 1 <= evidence <= len(sentences) else 1)
 

@@ -26,6 +26,7 @@ _MARKER = re.compile(
 _NOISE = re.compile(r"\\(?=[\\`*_{}\[\]()#+\-.!|>~])|\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)")
 _RULE = re.compile(r"^\s*(?:\|?[\s:|\-]+|[-*_]{3,}|\\\*)\s*$")
 _MIN_WORDS = 4
+_SIGNATURE = re.compile(r"(?i)^(?:nơi nhận|lưu\s*:)")
 _LABEL = re.compile(r"(?i)^(?:kính gửi|v/v|số\s*:|nơi nhận|lưu\s*:|[\w\s]{2,30},\s*ngày\s+(?:\d+|\.+|…)?\s*tháng)")
 
 
@@ -92,6 +93,12 @@ def _is_label(line: str) -> bool:
     return bool(_LABEL.match(shown))
 
 
+def _is_fragment(line: str) -> bool:
+    """An address or list fragment that is no statement: ends with ",", or is wholly in parentheses."""
+    shown = clean(line).lstrip("-*+• ")
+    return shown.endswith(",") or (shown.startswith("(") and shown.endswith(")"))
+
+
 def _lines(text: str) -> list[tuple[int, int]]:
     spans, pos = [], 0
     for line in text.splitlines(keepends=True):
@@ -106,9 +113,17 @@ def split_statements(text: str) -> list[Statement]:
     starts = [c.start for c in chunks]
     out: list[Statement] = []
     paragraph = 0
+    signature = False  # inside a recipients/signature block ("Nơi nhận:" up to the next heading)
     for lo, hi in _lines(text):
         line = text[lo:hi]
-        if not line.strip() or _RULE.match(line) or title_label(line) is not None or _is_label(line):
+        if not line.strip() or _RULE.match(line):
+            continue
+        if title_label(line) is not None or line.lstrip("#* ").startswith(("---", "##")):
+            signature = _SIGNATURE.match(clean(line)) is not None
+            continue
+        if _SIGNATURE.match(clean(line)):
+            signature = True
+        if signature or _is_label(line) or _is_fragment(line):
             continue
         i = bisect.bisect_right(starts, lo) - 1
         crumb = chunks[i].breadcrumb if i >= 0 else ()
