@@ -61,7 +61,9 @@ def test_locations_headings_and_offsets() -> None:
         "ĐẢNG ỦY TỈNH\n\nKính gửi: Ban Thường vụ Tỉnh ủy\n\n"
         "## I- CÔNG TÁC LÃNH ĐẠO\n\n**1. Thành lập Ban Chỉ đạo**\n\n"
         "*   Ban Chỉ đạo do đồng chí **Bí thư Tỉnh ủy** làm Trưởng ban. Ban có 03 tổ công tác chuyên trách.\n\n"
-        "## II- KẾT QUẢ\n\n| Chỉ tiêu | Kết quả |\n|---|---|\n| Kinh tế số chiếm tỷ trọng trong GRDP | 12,5% |\n"
+        "## II- KẾT QUẢ\n\n| Chỉ tiêu | Kết quả |\n|---|---|\n| Kinh tế số chiếm tỷ trọng trong GRDP | 12,5% |\n\n"
+        "**Nơi nhận:**\n- Như trên,\n- Văn phòng Trung ương Đảng để báo cáo kết quả thực hiện.\n- Lưu: VT, VPĐU (2).\n\n"
+        "(Dấu của Văn phòng Đảng ủy tỉnh Hòa Lâm)\n"
     )
     got = split_statements(text)
     assert [s.text for s in got] == [
