@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 from itertools import groupby
 
-from assistant.check.report import location, summary_line
+from assistant.check.report import location, shown_quote, summary_line
 from assistant.check.results import KIND_LABELS, VERDICT_LABELS, VERDICTS, CheckReport, StatementCheck
 
 _CSS = """
@@ -67,7 +67,7 @@ def _card(c: StatementCheck) -> str:
         head = "Căn cứ" if c.verdict != "not_covered" else "Đoạn gần nhất (không đủ làm căn cứ)"
         mark = "✓ đã kiểm chứng nguyên văn" if e.verified else "✗ chưa kiểm chứng"
         parts.append(
-            f'<div>{head}: <span class="quote">“{escape(e.quote)}”</span><br>'
+            f'<div>{head}: <span class="quote">“{escape(shown_quote(e.quote))}”</span><br>'
             f'<span class="src">{escape(e.doc_id)} › {escape(e.breadcrumb)} — {mark}</span></div>'
         )
     parts += [f'<div class="flag">⚠ {escape(f)}</div>' for f in c.flags]

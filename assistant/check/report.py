@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from assistant.answer import citation_json
 from assistant.check.compare import Difference
 from assistant.check.results import KIND_LABELS, VERDICT_LABELS, CheckReport, StatementCheck
+from assistant.check.statements import clean
 
 
 def difference_json(d: Difference) -> dict[str, Any]:
@@ -55,6 +57,11 @@ def summary_line(report: CheckReport) -> str:
     return line + (f"; {report.flagged} câu dựa vào văn bản đã bị thay thế hoặc sửa đổi" if report.flagged else "")
 
 
+def shown_quote(quote: str) -> str:
+    """A verified quote for reading: Markdown noise and a leading item number removed (JSON keeps it verbatim)."""
+    return re.sub(r"^(?:[-+•]|\d{1,2}\s*[.)\-]|[a-zđ]\))\s+", "", clean(quote))
+
+
 def location(c: StatementCheck) -> str:
     parts = c.statement.section.split(" › ")[-2:] if c.statement.section else []
     return " › ".join([*parts, f"đoạn {c.statement.paragraph}"])
@@ -77,7 +84,9 @@ def _md_check(c: StatementCheck) -> list[str]:
         lines.append(f"- **Đề xuất sửa:** {_md_escape(c.rewrite)}")
     for e in c.evidence[:1]:
         mark = "✓" if e.verified else "✗"
-        lines.append(f"- **Căn cứ** {mark} {_md_escape(e.doc_id)} › {_md_escape(e.breadcrumb)}: “{_md_escape(e.quote)}”")
+        lines.append(
+            f"- **Căn cứ** {mark} {_md_escape(e.doc_id)} › {_md_escape(e.breadcrumb)}: “{_md_escape(shown_quote(e.quote))}”"
+        )
     lines += [f"- **Lưu ý:** {_md_escape(f)}" for f in c.flags]
     if c.note:
         lines.append(f"- {_md_escape(c.note)}")
@@ -105,7 +114,7 @@ def to_markdown(report: CheckReport) -> str:
         out += ["## Toàn bộ các câu", "", "| # | vị trí | kết luận | câu | căn cứ |", "|---|---|---|---|---|"]
         for c in report.checks:
             shown = c.evidence and c.verdict != "not_covered"
-            ev = f"{c.evidence[0].doc_id}: “{_trim(c.evidence[0].quote, 120)}”" if shown else "—"
+            ev = f"{c.evidence[0].doc_id}: “{_trim(shown_quote(c.evidence[0].quote), 120)}”" if shown else "—"
             out.append(
                 f"| {c.statement.n} | {_md_escape(location(c))} | {VERDICT_LABELS[c.verdict]} | "
                 f"{_md_escape(_trim(c.statement.text, 160))} | {_md_escape(ev)} |"
