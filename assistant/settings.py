@@ -118,7 +118,7 @@ class Settings(BaseSettings):
         default=4, ge=1, description="Best passages whose sentences are compared with a draft statement."
     )
     check_min_coverage: float = Field(
-        default=0.35,
+        default=0.3,
         ge=0,
         le=1,
         description="IDF-weighted share of a draft statement's key terms the best directive sentence must contain; "

@@ -12,6 +12,7 @@ Every quote shown is verified against its passage with `cite.verify`.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Sequence
 
@@ -23,8 +24,9 @@ from assistant.check.results import CheckReport, StatementCheck, Verdict
 from assistant.check.statements import Statement, split_statements
 from assistant.cite import Claim, verify
 from assistant.docmeta import prepare, reference_spans
+from assistant.keyword import tokenize
 from assistant.normalize import normalize_text
-from assistant.rerank import ScoredSentence, key_terms, rank_sentences, rerank
+from assistant.rerank import ScoredSentence, key_terms, rerank, split_sentences
 from assistant.retrieve import Filters, Retriever, find_refs
 from assistant.types import Citation, Generator, Hit
 
@@ -45,7 +47,7 @@ class Checker:
         *,
         top_k: int = 8,
         passages: int = 4,
-        min_coverage: float = 0.35,
+        min_coverage: float = 0.3,
         consistent_coverage: float = 0.6,
         direction_coverage: float = 0.6,
         sure_coverage: float = 0.85,
@@ -112,10 +114,12 @@ class Checker:
         dated = self._dated(st, doc_ids, hits)
         if dated is not None:
             return StatementCheck(st, "contradicts", (dated[1],), (dated[0],), _replace(st.text, dated[0]), flags=tuple(flags))
-        terms = key_terms(st.text, drop=ret.ref_text) - _FRAMING - cue_terms(st.text)
+        words = key_terms(st.text, drop=ret.ref_text) - _FRAMING - cue_terms(st.text)
+        figures = {t for t in words if any(ch.isdigit() for ch in t)}  # compared as values, not as wording
+        terms = (words - figures) | _pairs(st.text, words - figures)
         weights = self.retriever.term_weights(terms)
         pool = hits[: self._np]
-        ranked = _unique(rank_sentences(terms, pool, weights))[:3]
+        ranked = _unique(_rank(terms, pool, weights, figures))[:3]
         if not ranked:
             return StatementCheck(st, "not_covered", method="no evidence", flags=tuple(flags))
         best = ranked[0].score
@@ -144,22 +148,27 @@ class Checker:
         if best < self._min_cov:
             return "not_covered", 0, None, "rules"
         floor = max(self._min_cov, best - 0.2)
-        for i, (s, comp) in enumerate(zip(ranked, comps, strict=True)):
-            if s.score < floor:
-                break
-            values = [d for d in comp.differences if d.kind != "direction"]
-            direction = [d for d in comp.differences if d.kind == "direction"]
-            if values:
-                return "contradicts", i, comp, "rules"
-            if direction and s.score >= self._dir_cov:
-                return "contradicts", i, Comparison(comp.statement, comp.matched, direction), "rules"
-            if comp.matched and not comp.unaligned and s.score >= self._cons_cov and not adds_negation(st.text, s.sentence):
-                return "consistent", i, comp, "rules"
-            if comp.engaged:
-                break
+        near = [(i, s, c) for i, (s, c) in enumerate(zip(ranked, comps, strict=True)) if s.score >= floor]
+        has_figures = bool(comps[0].unaligned) or any(c.figures for c in comps)
+        agree = [(i, s, c) for i, s, c in near if c.matched and not c.differences and (c.figures or not has_figures)]
+        for i, s, c in near:
+            values = [d for d in c.differences if d.kind != "direction"]
+            direction = [d for d in c.differences if d.kind == "direction"]
+            # a sentence that states the same values of those kinds outweighs one that states them otherwise
+            if values and not any(c.differed <= a.agreed for _, _, a in agree):
+                return "contradicts", i, c, "rules"
+            if direction and s.score >= self._dir_cov and not agree:
+                return "contradicts", i, Comparison(c.statement, c.matched, direction), "rules"
+        for i, s, c in agree:
+            if c.unaligned or adds_negation(st.text, s.sentence):
+                continue
+            if s.score >= self._cons_cov or (c.figures >= 2 and s.score >= self._min_cov):
+                return "consistent", i, c, "rules"  # two figures that agree are strong evidence on their own
         if comps[0].unaligned and not any(c.figures for c in comps):
             return "not_covered", 0, None, "rules"  # the directive states no such figure
-        if self._gen is None or self._tpl is None or len(terms) < _MIN_TERMS:
+        if len(terms) < _MIN_TERMS:
+            return "not_covered", 0, None, "rules"  # a label or fragment ("Cụ thể bao gồm:"), too short to rest a verdict on
+        if self._gen is None or self._tpl is None:
             return ("consistent" if best >= self._cons_cov else "not_covered"), 0, None, "rules"
         if best >= self._sure_cov and not comps[0].unaligned and not adds_negation(st.text, ranked[0].sentence):
             return "consistent", 0, None, "rules"  # a near-verbatim restatement
@@ -201,6 +210,29 @@ class Checker:
         named = [m.doc_id for m in references.named_documents(self.retriever, text)]
         formal = [r[2] for r in reference_spans(text)]
         return references.superseded(self._catalog, list(dict.fromkeys(named + formal)), exclude)
+
+
+def _pairs(text: str, terms: set[str]) -> set[str]:
+    """Syllable pairs of the statement whose both syllables are key terms ("tổ_công", "công_tác"): compounds
+    that single syllables, common across the corpus, do not tell apart."""
+    words = tokenize(text, bigrams=False)
+    return {f"{a}_{b}" for a, b in itertools.pairwise(words) if a in terms and b in terms}
+
+
+def _rank(terms: set[str], hits: list[Hit], weights: dict[str, float], figures: set[str]) -> list[ScoredSentence]:
+    """Every sentence of the passages scored by IDF-weighted coverage of `terms` (syllables and pairs), read
+    with its breadcrumb; the statement's figures found add a little, to prefer the sentence about the same
+    year or value among equals; best first, earlier passages first among equals."""
+    total = sum(weights.get(t, 1.0) for t in terms)
+    out = []
+    for hi, hit in enumerate(hits):
+        crumb = hit.chunk.breadcrumb_text
+        for s in split_sentences(hit.chunk.text):
+            toks = set(tokenize(crumb + " " + s))
+            cov = sum(weights.get(t, 1.0) for t in terms & toks) / total if total else 0.0
+            bonus = 0.05 * len(figures & toks) / len(figures) if figures else 0.0
+            out.append(ScoredSentence(hi, s, cov + bonus - 0.01 * hi))
+    return sorted(out, key=lambda x: -x.score)
 
 
 def _unique(sentences: list[ScoredSentence]) -> list[ScoredSentence]:

@@ -21,6 +21,7 @@ _VALUE_KINDS = ("percent", "number", "year", "date", "period")
 _KIND_NAMES = {"percent": "percentage", "number": "number", "year": "year", "date": "date", "period": "deadline", "body": "body"}
 _DEADLINE = re.compile(r"hoàn thành|trước năm|chậm nhất|thời hạn|xong")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_TARGET_YEAR = re.compile(r"(?:đến|vào|tới|trước|chậm nhất)(?: hết)? năm$")
 _NEG = ("hạn chế", "siết chặt", "nghiêm cấm", "cấm", "không cho phép", "không khuyến khích", "cắt giảm", "thu hẹp",
         "tạm dừng", "dừng", "ngừng", "loại bỏ", "xóa bỏ", "bãi bỏ", "không chấp nhận", "giảm dần")  # fmt: skip
 _POS = ("khuyến khích", "cho phép", "ưu đãi", "ưu tiên", "hỗ trợ", "đẩy mạnh", "tăng cường", "thúc đẩy", "mở rộng",
@@ -48,6 +49,8 @@ class Comparison:
     unaligned: list[Mention] = field(default_factory=list)  # statement figures the sentence does not state
 
     figures: int = 0  # percentages and numbers of the statement that the sentence states too, same or not
+    agreed: set[str] = field(default_factory=set)  # kinds of value the sentence states the same ("percent", "body" …)
+    differed: set[str] = field(default_factory=set)  # kinds of value it states otherwise
 
     @property
     def engaged(self) -> bool:
@@ -101,11 +104,16 @@ def _values(comp: Comparison, stated: list[Mention], directive: list[Mention], w
         if same and (max(same) >= best_sim - 0.2 or len(cands) == 1):
             comp.matched += 1
             comp.figures += figure
+            comp.agreed.add(m.kind)
         elif m.kind == "date" and (near := [e for e in cands if _near_date(m.value, e.value)]):
             comp.differences.append(Difference("date", m.text, near[0].text, m.start, m.end))
+            comp.differed.add(m.kind)
+        elif best.unit == "breadcrumb" and not _TARGET_YEAR.search(m.unit):
+            continue  # "ngân sách năm 2025" is not the "Đến năm 2030" of the heading
         elif best_sim >= ALIGN and best.value != m.value:
             comp.differences.append(Difference(_kind_name(m), m.text, _directive_text(m, best), m.start, m.end))
             comp.figures += figure
+            comp.differed.add(m.kind)
         elif figure:
             comp.unaligned.append(m)
 
@@ -120,14 +128,18 @@ def _bodies(comp: Comparison, stated: list[Mention], directive: list[Mention]) -
     for m in stated:
         if any(same_body(m.value, e.value) for e in directive):
             comp.matched += 1
+            if m.role:
+                comp.agreed.add("body")
             continue
-        if not m.role:
-            continue
+        others = [s for s in stated if s is not m]
+        if not m.role or not all(any(same_body(s.value, e.value) for e in directive) for s in others):
+            continue  # another body of the statement is not in the sentence: it may speak of something else
         rivals = [
             e for e in directive if e.role == m.role and not any(same_body(e.value, s.value) for s in stated)
         ]  # fmt: skip
         if rivals:
             comp.differences.append(Difference("body", m.text, rivals[0].text, m.start, m.end))
+            comp.differed.add("body")
 
 
 def _noun_use(folded: str, m: re.Match[str]) -> bool:
@@ -173,7 +185,7 @@ def compare(statement: str, sentence: str, breadcrumb: str = "", weights: dict[s
     sentence_terms = frozenset().union(*(e.context for e in directive)) if directive else frozenset()
     for y in _YEAR.findall(breadcrumb):  # "II- MỤC TIÊU › 1. Đến năm 2030" governs the whole sentence
         if not any(e.kind == "year" for e in directive):
-            directive.append(Mention("year", y, y, -1, -1, sentence_terms | frozenset(_words(sentence))))
+            directive.append(Mention("year", y, y, -1, -1, sentence_terms | frozenset(_words(sentence)), unit="breadcrumb"))
     for kind in _VALUE_KINDS:
         _values(comp, [m for m in stated if m.kind == kind], [e for e in directive if e.kind == kind], weights)
     _bodies(comp, [m for m in stated if m.kind == "body"], [e for e in directive if e.kind == "body"])

@@ -65,7 +65,7 @@ class Mention:
     start: int
     end: int
     context: frozenset[str] = frozenset()  # key terms of the clause around it
-    unit: str = ""  # numbers: the word after ("năm", "doanh"); a period's "định kỳ" prefix
+    unit: str = ""  # numbers: the word after ("năm", "doanh"); years: the words before; a period's "định kỳ" prefix
     role: str = ""  # bodies: the role that follows ("chủ trì", "làm trưởng")
 
 
@@ -138,7 +138,8 @@ def _numbers(text: str, out: list[Mention], used: list[tuple[int, int]]) -> None
             _take(out, used, text, "percent", value, m.start(), m.end())
     for m in _YEAR.finditer(text):
         if _free(used, *m.span()):
-            _take(out, used, text, "year", m.group(1), m.start(), m.end())
+            before = " ".join(fold(text[max(0, m.start() - 30) : m.start()]).split()[-3:])
+            _take(out, used, text, "year", m.group(1), m.start(), m.end(), unit=before)
     for m in _NUMBER.finditer(text):
         s, e = m.span()
         before = fold(text[max(0, s - 6) : s])

@@ -161,10 +161,16 @@ def test_a_rewrite_with_an_invented_number_is_dropped(make) -> None:  # type: ig
 
 @pytest.mark.parametrize("verdict", ["consistent", "not_covered"])
 def test_model_verdicts_are_kept(make, verdict: str) -> None:  # type: ignore[no-untyped-def]
-    p, gen = make([json.dumps({"verdict": verdict, "evidence": 2})])
+    p, gen = make([json.dumps({"verdict": verdict, "evidence": 1})])
     c = check(p, NOT_RESPONSIBLE)
     assert (c.verdict, c.method, c.rewrite) == (verdict, "model", None)
     assert len(gen.prompts) == 1 and c.evidence
+
+
+def test_a_model_consistent_on_a_weak_sentence_is_not_kept(make) -> None:  # type: ignore[no-untyped-def]
+    p, _gen = make([json.dumps({"verdict": "consistent", "evidence": 2})])
+    c = check(p, NOT_RESPONSIBLE)
+    assert (c.verdict, c.method) == ("not_covered", "model")
 
 
 def test_unreadable_model_output_falls_back_to_rules(make) -> None:  # type: ignore[no-untyped-def]
