@@ -2,6 +2,7 @@
 
     python -m benchmarks.check_speed                       # 40 statements of the real draft report vs 57-NQ/TW
     python -m benchmarks.check_speed --statements 20 --extractive
+    python -m benchmarks.check_speed --out runs/check-speed.jsonl   # also each statement's verdict
 
 The draft is read from ../shared at run time (nothing of it is copied into the project): by default the
 statements that follow the cover letter of CV-402 (a draft report on implementing Nghị quyết 57). The
@@ -14,11 +15,13 @@ and token rates. The target is ≤ 5 minutes for 40 statements on 2 cores.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from assistant.check.report import statement_json
 from assistant.check.statements import split_statements
 from assistant.evaluation.runner import prepare_index
 from assistant.load import load_file
@@ -76,6 +79,7 @@ def main() -> None:
     ap.add_argument("--statements", type=int, default=40)
     ap.add_argument("--corpus", type=Path, action="append", default=None)
     ap.add_argument("--extractive", action="store_true", help="no LLM: deterministic comparison only")
+    ap.add_argument("--out", type=Path, default=None, help="also write each statement's check as JSON lines here")
     args = ap.parse_args()
     corpora = args.corpus or [SHARED / "party", SHARED / "news"]
     settings = load_settings(**({"answer_mode": "extractive"} if args.extractive else {}))
@@ -94,14 +98,22 @@ def main() -> None:
     per: list[float] = []
     methods: dict[str, int] = {}
     verdicts: dict[str, int] = {}
+    checks = []
     t0 = time.perf_counter()
     for st in chosen:
         t = time.perf_counter()
         c = checker.check_statement(st, ids, exclude={"402-CV/VPĐU"})
         per.append(time.perf_counter() - t)
+        checks.append(c)
         methods[c.method] = methods.get(c.method, 0) + 1
         verdicts[c.verdict] = verdicts.get(c.verdict, 0) + 1
     total = time.perf_counter() - t0
+    if args.out is not None:
+        lines = [
+            json.dumps({**statement_json(c), "seconds": round(t, 2)}, ensure_ascii=False)
+            for c, t in zip(checks, per, strict=True)
+        ]
+        args.out.write_text("\n".join(lines) + "\n", "utf-8")
     rows = [
         ("draft", args.draft.name),
         ("index", "cached" if cached else "built now"),
