@@ -120,6 +120,12 @@ def _heading(norm_line: str) -> _Head | None:
     return _Head(kind, rank, label, title, title or kind not in _SOFT)
 
 
+def title_label(line: str) -> str | None:
+    """The heading label when `line` is a heading line of its own (not an item that carries content), else None."""
+    head = _heading(normalize_text(line))
+    return head.label if head is not None and head.title else None
+
+
 def _table_section(row: str) -> str | None:
     """Label of a table row that opens a section ("| **I** | **Đến năm 2030** | | |"), else None."""
     cells = [re.sub(r"\s+", " ", c.replace("*", "")).strip() for c in row.strip().strip("|").split("|")]

@@ -365,6 +365,11 @@ def eval_alqac(
     console.print(f"{n} articles → {out / 'corpus'}; {a} train25 items, {b} test23 items → {out}")
 
 
+from assistant.cli_check import check as _check  # noqa: E402  (the command lives in its own module)
+
+app.command("check")(_check)
+
+
 def main() -> None:
     try:
         app()

@@ -142,6 +142,16 @@ def parse_reference(text: str) -> tuple[str, str, str, str] | None:
     return refs[0][2] if refs else None
 
 
+def reference_spans(text: str) -> list[tuple[int, int, str]]:
+    """Formal references in `text` as (start, end, canonical id), offsets into `prepare(text)`."""
+    return [(s, e, ref[0]) for s, e, ref in _find_refs(_prep(text))]
+
+
+def prepare(text: str) -> str:
+    """The text that reference offsets point into: normalised, Markdown escapes and emphasis removed, dashes unified."""
+    return _prep(text)
+
+
 def canonical_id(text: str) -> str | None:
     """Canonical form of the first reference in `text` (e.g. "57-nq/tw" -> "57-NQ/TW"), or None."""
     ref = parse_reference(text)

@@ -13,6 +13,11 @@ from pathlib import Path
 from assistant import models
 from assistant.answer import Answerer
 from assistant.catalog import Catalog
+from assistant.check.checker import Checker
+from assistant.check.checker import Progress as CheckProgress
+from assistant.check.judge import CheckTemplates
+from assistant.check.load import DraftInput, load_draft
+from assistant.check.results import CheckReport
 from assistant.ingest import Indexer, Progress
 from assistant.keyword import KeywordIndex
 from assistant.prompt import Templates
@@ -113,6 +118,24 @@ class Pipeline:
             min_coverage=s.min_evidence_coverage,
             min_sentence_coverage=s.min_sentence_coverage, mode=s.answer_mode, answer_tokens=s.llm_max_tokens,
         )  # fmt: skip
+
+    @cached_property
+    def checker(self) -> Checker:
+        s = self.settings
+        templates = CheckTemplates.load(s.prompts_dir)
+        return Checker(
+            self.retriever, self.catalog, self.generator, templates, top_k=s.check_top_k, passages=s.check_passages,
+            min_coverage=s.check_min_coverage, consistent_coverage=s.check_consistent_coverage,
+        )  # fmt: skip
+
+    def check(self, draft: DraftInput, against: Sequence[str] = (), progress: CheckProgress | None = None) -> CheckReport:
+        """Check a draft (a path, or (file name, bytes or text) as an upload gives it) against directives
+        (ids such as "57-NQ/TW"; none: the whole index). Bad input is reported in `report.errors`, never raised."""
+        name, text, self_id, error = load_draft(draft, max_bytes=int(self.settings.max_file_mb * 1_000_000),
+                                                ocr_language=self.settings.ocr_language)  # fmt: skip
+        if error:
+            return CheckReport(draft=name, against=list(against), errors=[error])
+        return self.checker.check_text(name, text, against, self_id=self_id, progress=progress)
 
     def ingest(self, paths: Sequence[Path], progress: Progress | None = None) -> list[FileReport]:
         return self.indexer.ingest(paths, progress)

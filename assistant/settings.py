@@ -123,6 +123,24 @@ class Settings(BaseSettings):
         description="IDF-weighted share of the question's key terms a sentence (with its breadcrumb) must contain "
         "to be given as an extractive answer.",
     )
+    check_top_k: int = Field(default=8, ge=1, description="Passages retrieved for each statement of a checked draft.")
+    check_passages: int = Field(
+        default=4, ge=1, description="Best passages whose sentences are compared with a draft statement."
+    )
+    check_min_coverage: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="IDF-weighted share of a draft statement's key terms the best directive sentence must contain; "
+        "below it the statement is not covered by the directives.",
+    )
+    check_consistent_coverage: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="Share of a statement's key terms a directive sentence must contain for the values it agrees on "
+        "to make the statement consistent without asking the model (also the fallback without a model).",
+    )
     prompts_dir: Path = Field(
         default=Path(__file__).resolve().parent.parent / "prompts",
         description="Folder of the versioned prompt templates.",

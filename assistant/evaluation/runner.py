@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from assistant.answer import Answerer
+from assistant.check.report import statement_json
+from assistant.check.results import StatementCheck
+from assistant.check.statements import Statement
 from assistant.evaluation.items import DraftItem, QuestionItem, load_items
 from assistant.evaluation.metrics import summarize
 from assistant.evaluation.report import format_table, write_report
@@ -79,7 +82,14 @@ def question_record(item: QuestionItem, hits: list[Hit], answer: Answer | None, 
     }
 
 
-def draft_record(item: DraftItem) -> dict[str, Any]:
+def draft_record(item: DraftItem, check: StatementCheck | None = None, timings: dict[str, float] | None = None,
+                 error: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """A draft item's record; `predicted` is None when the checker was not run (retrieval-only runs)."""
+    predicted = None
+    if check is not None:
+        predicted = statement_json(check)
+    elif error is not None:
+        predicted = {"verdict": None, "evidence": [], "error": error}
     return {
         "id": item.id,
         "type": "draft",
@@ -87,9 +97,21 @@ def draft_record(item: DraftItem) -> dict[str, Any]:
         "against": list(item.against),
         "expected_verdict": item.verdict,
         "evidence_quotes": list(item.evidence_quotes),
-        "predicted": None,  # the draft consistency checker does not exist yet: reported as not run
-        "timings": {},
+        "predicted": predicted,
+        "timings": timings or {},
+        "error": error,
     }
+
+
+def check_item(pipe: Pipeline, item: DraftItem) -> dict[str, Any]:
+    """Run the draft checker on one statement item against its directives."""
+    t0 = time.perf_counter()
+    ids, errors = pipe.checker.resolve(item.against)
+    if errors:
+        return draft_record(item, timings={"check": time.perf_counter() - t0}, error="; ".join(errors))
+    st = Statement(1, item.statement, "", 1, 0, len(item.statement))
+    check = pipe.checker.check_statement(st, ids)
+    return draft_record(item, check, {"check": time.perf_counter() - t0})
 
 
 def prepare_index(
@@ -164,7 +186,13 @@ def run_eval(
         corpora, settings, cache_root, embedder=embedder, generator=generator, progress=progress
     )
     out_dir.mkdir(parents=True, exist_ok=True)
-    records = score_items(pipe.answerer, questions, drafts, retrieval_only=retrieval_only, progress=progress)
+    records = score_items(pipe.answerer, questions, [], retrieval_only=retrieval_only, progress=progress)
+    for i, d in enumerate(drafts):
+        if progress:
+            progress(d.id, len(questions) + i, len(questions) + len(drafts))
+        records.append(draft_record(d) if retrieval_only else check_item(pipe, d))
+    if progress:
+        progress("", len(questions) + len(drafts), len(questions) + len(drafts))
     with (out_dir / "items.jsonl").open("w", encoding="utf-8") as f:
         for r in records:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")

@@ -1,0 +1,251 @@
+"""Draft consistency checker: every statement of a draft against the directives it implements.
+
+For each statement: retrieve passages of the named directives (or of the whole index), rank their
+sentences by IDF-weighted coverage of the statement's key terms, then decide:
+1. the dates the statement gives documents, against the catalog (deterministic);
+2. the values (percentages, numbers, years, dates, periods, bodies) and cue-word direction against the
+   best aligned sentences (deterministic, `compare`);
+3. coverage: too little overlap is not_covered; a figure the directive never states is not_covered;
+4. what is left goes to the LLM (`judge`), when there is one.
+Every quote shown is verified against its passage with `cite.verify`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Sequence
+
+from assistant.catalog import Catalog
+from assistant.check import references
+from assistant.check.compare import Comparison, Difference, adds_negation, compare, cue_terms, rewrite
+from assistant.check.judge import CheckTemplates, focus, judge, suggest_rewrite
+from assistant.check.results import CheckReport, StatementCheck, Verdict
+from assistant.check.statements import Statement, split_statements
+from assistant.cite import Claim, verify
+from assistant.docmeta import prepare, reference_spans
+from assistant.keyword import tokenize
+from assistant.normalize import normalize_text
+from assistant.rerank import ScoredSentence, key_terms, rerank, split_sentences
+from assistant.retrieve import Filters, Retriever, find_refs
+from assistant.types import Citation, Generator, Hit
+
+Progress = Callable[[int, int], None]
+# framing words of a draft sentence that say nothing about its content
+_FRAMING_WORDS = "nghị quyết kết luận chỉ thị theo yêu cầu xác định tinh thần giao đơn vị báo cáo dự thảo"
+_FRAMING = frozenset(_FRAMING_WORDS.split())
+_MIN_TERMS = 5  # a statement with fewer key terms is too short for the model to judge; coverage decides
+
+
+class Checker:
+    def __init__(
+        self,
+        retriever: Retriever,
+        catalog: Catalog,
+        generator: Generator | None,
+        templates: CheckTemplates | None,
+        *,
+        top_k: int = 8,
+        passages: int = 4,
+        min_coverage: float = 0.3,
+        consistent_coverage: float = 0.6,
+        direction_coverage: float = 0.6,
+        sure_coverage: float = 0.85,
+    ) -> None:
+        self.retriever = retriever
+        self._catalog = catalog
+        self._gen = generator if templates is not None else None
+        self._tpl = templates
+        self._k = top_k
+        self._np = passages
+        self._min_cov = min_coverage
+        self._cons_cov = consistent_coverage
+        self._dir_cov = direction_coverage
+        self._sure_cov = sure_coverage
+
+    # --- directives ------------------------------------------------------------------------------
+    def resolve(self, against: Sequence[str]) -> tuple[list[str], list[str]]:
+        """(doc ids of the named directives, errors for names with no indexed document)."""
+        docs = self.retriever.documents()
+        ids: list[str] = []
+        errors: list[str] = []
+        for name in against:
+            want = normalize_text(name).upper().replace(" ", "")
+            found = sorted({m.doc_id for m in docs.values() if normalize_text(m.doc_id).upper() == want})
+            if not found:
+                keys, _ = self.retriever.resolve(find_refs(name))
+                found = sorted({docs[k].doc_id for k in keys})
+            if not found:
+                errors.append(f"Văn bản {name} không có trong kho tài liệu đã nạp.")
+            ids += [f for f in found if f not in ids]
+        return ids, errors
+
+    # --- a whole draft ---------------------------------------------------------------------------
+    def check_text(
+        self, name: str, text: str, against: Sequence[str] = (), *, self_id: str | None = None, progress: Progress | None = None
+    ) -> CheckReport:
+        t0 = time.perf_counter()
+        ids, errors = self.resolve(against)
+        report = CheckReport(draft=name, against=ids, errors=errors)
+        if errors:
+            return report
+        statements = split_statements(text)
+        if not statements:
+            report.errors.append(f"{name}: không tìm thấy câu nào để kiểm tra.")
+            return report
+        exclude = {self_id} if self_id else set()
+        report.notes += references.superseded(self._catalog, ids, exclude)
+        for i, st in enumerate(statements):
+            if progress:
+                progress(i, len(statements))
+            report.checks.append(self.check_statement(st, ids, exclude=exclude))
+        if progress:
+            progress(len(statements), len(statements))
+        report.timings = {"total": time.perf_counter() - t0, "per_statement": (time.perf_counter() - t0) / len(statements)}
+        return report
+
+    # --- one statement ---------------------------------------------------------------------------
+    def check_statement(self, st: Statement, doc_ids: Sequence[str] = (), *, exclude: set[str] | None = None) -> StatementCheck:
+        exclude = exclude or set()
+        filters = Filters(doc_ids=tuple(doc_ids)) if doc_ids else None
+        ret = self.retriever.search(st.text, k=self._k, filters=filters)
+        hits = [h for h in rerank(st.text, ret.hits, pinned=frozenset(ret.named)) if h.meta.doc_id not in exclude]
+        flags = self._flags(st.text, hits, exclude)
+        dated = self._dated(st, doc_ids, hits)
+        if dated is not None:
+            return StatementCheck(st, "contradicts", (dated[1],), (dated[0],), _replace(st.text, dated[0]), flags=tuple(flags))
+        words = key_terms(st.text, drop=ret.ref_text) - _FRAMING - cue_terms(st.text)
+        figures = {t for t in words if any(ch.isdigit() for ch in t)}  # compared as values, not as wording
+        terms = (words - figures) | _pairs(st.text, words - figures)
+        weights = self.retriever.term_weights(terms)
+        pool = hits[: self._np]
+        ranked = _unique(_rank(terms, pool, weights, figures))[:3]
+        if not ranked:
+            return StatementCheck(st, "not_covered", method="no evidence", flags=tuple(flags))
+        best = ranked[0].score
+        comps = [compare(st.text, s.sentence, pool[s.hit_index].chunk.breadcrumb_text, weights) for s in ranked]
+        verdict, used, comp, method = self._decide(st, ranked, comps, terms, weights)
+        cites = self._cite(ranked, pool, first=used)
+        diffs: tuple[Difference, ...] = ()
+        fix: str | None = None
+        note = ""
+        if verdict == "contradicts":
+            diffs = tuple(comp.differences) if comp is not None and comp.differences else (Difference("direction", "", ""),)
+            fix = rewrite(comp, prepare(ranked[used].sentence)) if comp is not None else None
+            if fix is None and self._gen is not None and self._tpl is not None and cites:
+                fix = suggest_rewrite(self._gen, self._tpl, st.text, focus(cites[0].quote, terms, weights))
+            if fix is None:
+                note = "Chưa có câu viết lại được kiểm chứng; đối chiếu với căn cứ."
+        if verdict != "not_covered" and not cites:
+            verdict, method, note = "not_covered", "no evidence", "Căn cứ không kiểm chứng được."
+        return StatementCheck(st, verdict, tuple(cites), diffs, fix, method, best, tuple(flags), note)
+
+    def _decide(
+        self, st: Statement, ranked: list[ScoredSentence], comps: list[Comparison], terms: set[str], weights: dict[str, float]
+    ) -> tuple[Verdict, int, Comparison | None, str]:
+        """(verdict, index of the sentence it rests on, its comparison, method)."""
+        best = ranked[0].score
+        if best < self._min_cov:
+            return "not_covered", 0, None, "rules"
+        floor = max(self._min_cov, best - 0.2)
+        near = [(i, s, c) for i, (s, c) in enumerate(zip(ranked, comps, strict=True)) if s.score >= floor]
+        has_figures = bool(comps[0].unaligned) or any(c.figures for c in comps)
+        agree = [(i, s, c) for i, s, c in near if c.matched and not c.differences and (c.figures or not has_figures)]
+        for i, s, c in near:
+            values = [d for d in c.differences if d.kind != "direction"]
+            direction = [d for d in c.differences if d.kind == "direction"]
+            # a sentence that states the same values of those kinds outweighs one that states them otherwise
+            if values and not any(c.differed <= a.agreed for _, _, a in agree):
+                return "contradicts", i, c, "rules"
+            if direction and s.score >= self._dir_cov and not agree:
+                return "contradicts", i, Comparison(c.statement, c.matched, direction), "rules"
+        for i, s, c in agree:
+            if c.unaligned or adds_negation(st.text, s.sentence):
+                continue
+            if s.score >= self._cons_cov or (c.figures >= 2 and s.score >= self._min_cov):
+                return "consistent", i, c, "rules"  # two figures that agree are strong evidence on their own
+        if comps[0].unaligned and not any(c.figures for c in comps):
+            return "not_covered", 0, None, "rules"  # the directive states no such figure
+        if len(terms) < _MIN_TERMS:
+            return "not_covered", 0, None, "rules"  # a label or fragment ("Cụ thể bao gồm:"), too short to rest a verdict on
+        if self._gen is None or self._tpl is None:
+            return ("consistent" if best >= self._cons_cov else "not_covered"), 0, None, "rules"
+        if best >= self._sure_cov and not comps[0].unaligned and not adds_negation(st.text, ranked[0].sentence):
+            return "consistent", 0, None, "rules"  # a near-verbatim restatement
+        shown = [focus(s.sentence, terms, weights) for s in ranked[:2]]
+        mv = judge(self._gen, self._tpl, st.text, shown)
+        if mv is None:
+            return ("consistent" if best >= self._cons_cov else "not_covered"), 0, None, "rules"
+        if mv.verdict == "consistent" and ranked[mv.evidence - 1].score < self._cons_cov:
+            return "not_covered", mv.evidence - 1, None, "model"  # too little shared wording to rest a "consistent" on
+        return mv.verdict, mv.evidence - 1, None, "model"
+
+    def _cite(self, ranked: list[ScoredSentence], pool: list[Hit], first: int) -> list[Citation]:
+        order = [first] + [i for i in range(len(ranked)) if i != first]
+        claims = [Claim(ranked[i].hit_index + 1, ranked[i].sentence, "") for i in order[:2]]
+        texts = {h.chunk.doc_id: self._catalog.document_text(h.chunk.doc_id) for h in pool}
+        return [v.citation for v in verify(claims, pool, texts) if v.citation is not None]
+
+    def _dated(self, st: Statement, doc_ids: Sequence[str], hits: list[Hit]) -> tuple[Difference, Citation] | None:
+        """A date the statement gives a document that differs from the catalog's, with a verified quote of the right date."""
+        for ref, meta in references.dated_references(self.retriever, st.text):
+            if ref.value == meta.issued or meta.issued is None:
+                continue
+            keys = [k for k, m in self.retriever.documents().items() if m.doc_id in doc_ids] + [meta.key]
+            for key in keys:
+                chunks = self._catalog.doc_chunks(key)
+                found = references.sentence_with_date(chunks, meta.issued, ref.doc_id)
+                if found is None:
+                    continue
+                chunk, sentence = found
+                docs = self.retriever.documents()
+                hit = Hit(chunk=chunk, meta=docs[key], score=0.0)
+                v = verify([Claim(1, sentence, "")], [hit], {key: self._catalog.document_text(key)})
+                if v and v[0].citation is not None:
+                    shown = f"{meta.issued.day:02d}/{meta.issued.month:02d}/{meta.issued.year}"
+                    return Difference("date", ref.stated, f"ngày {shown}", ref.start, ref.end), v[0].citation
+        return None
+
+    def _flags(self, text: str, hits: list[Hit], exclude: set[str]) -> list[str]:
+        named = [m.doc_id for m in references.named_documents(self.retriever, text)]
+        formal = [r[2] for r in reference_spans(text)]
+        return references.superseded(self._catalog, list(dict.fromkeys(named + formal)), exclude)
+
+
+def _pairs(text: str, terms: set[str]) -> set[str]:
+    """Syllable pairs of the statement whose both syllables are key terms ("tổ_công", "công_tác"): compounds
+    that single syllables, common across the corpus, do not tell apart."""
+    words = tokenize(text, bigrams=False)
+    return {f"{a}_{b}" for a, b in itertools.pairwise(words) if a in terms and b in terms}
+
+
+def _rank(terms: set[str], hits: list[Hit], weights: dict[str, float], figures: set[str]) -> list[ScoredSentence]:
+    """Every sentence of the passages scored by IDF-weighted coverage of `terms` (syllables and pairs), read
+    with its breadcrumb; the statement's figures found add a little, to prefer the sentence about the same
+    year or value among equals; best first, earlier passages first among equals."""
+    total = sum(weights.get(t, 1.0) for t in terms)
+    out = []
+    for hi, hit in enumerate(hits):
+        crumb = hit.chunk.breadcrumb_text
+        for s in split_sentences(hit.chunk.text):
+            toks = set(tokenize(crumb + " " + s))
+            cov = sum(weights.get(t, 1.0) for t in terms & toks) / total if total else 0.0
+            bonus = 0.05 * len(figures & toks) / len(figures) if figures else 0.0
+            out.append(ScoredSentence(hi, s, cov + bonus - 0.01 * hi))
+    return sorted(out, key=lambda x: -x.score)
+
+
+def _unique(sentences: list[ScoredSentence]) -> list[ScoredSentence]:
+    seen: set[str] = set()
+    out = []
+    for s in sentences:
+        key = normalize_text(s.sentence)
+        if key not in seen:
+            seen.add(key)
+            out.append(s)
+    return out
+
+
+def _replace(text: str, d: Difference) -> str | None:
+    p = prepare(text)
+    return p[: d.start] + d.directive + p[d.end :] if d.start >= 0 else None
