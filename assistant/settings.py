@@ -102,7 +102,7 @@ class Settings(BaseSettings):
     rrf_k: int = Field(default=60, ge=1, description="Constant of reciprocal-rank fusion between dense and keyword search.")
     prompt_passages: int = Field(default=3, ge=1, description="Best passages put into the LLM prompt.")
     prompt_sentences: int = Field(
-        default=2, ge=1, description="Most relevant sentences kept from each passage put into the prompt."
+        default=4, ge=1, description="Most relevant sentences kept from each passage put into the prompt."
     )
     answer_mode: Literal["generate", "extractive"] = Field(
         default="generate",
