@@ -154,6 +154,13 @@ class Catalog:
         row = self._db.execute("SELECT text FROM documents WHERE key=?", (key,)).fetchone()
         return "" if row is None else str(row[0])
 
+    def text_between(self, key: str, start: int, end: int) -> str:
+        """`document_text(key)[start:end]`, read without loading the whole text."""
+        if end <= start:
+            return ""
+        row = self._db.execute("SELECT substr(text, ?, ?) FROM documents WHERE key=?", (start + 1, end - start, key)).fetchone()
+        return "" if row is None else str(row[0])
+
     def document_heads(self, chars: int = 800) -> dict[str, str]:
         """The first `chars` characters of every complete document's text, by key."""
         rows = self._db.execute("SELECT key, substr(text, 1, ?) FROM documents WHERE status='complete'", (chars,))

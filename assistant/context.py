@@ -14,12 +14,12 @@ from assistant.catalog import Catalog
 from assistant.types import Chunk, Hit
 
 
-def _cuts_item(first: Chunk, second: Chunk, doc_text: str) -> bool:
+def _cuts_item(first: Chunk, second: Chunk, catalog: Catalog) -> bool:
     if first.breadcrumb != second.breadcrumb or second.ordinal != first.ordinal + 1:
         return False
-    if not (0 <= first.end <= second.start <= len(doc_text)):
+    if not 0 <= first.end <= second.start:
         return False
-    return "\n" not in doc_text[first.end : second.start]
+    return "\n" not in catalog.text_between(first.doc_id, first.end, second.start)
 
 
 def _joined(first: Chunk, second: Chunk, keep: Chunk) -> Chunk:
@@ -29,20 +29,16 @@ def _joined(first: Chunk, second: Chunk, keep: Chunk) -> Chunk:
 
 def with_neighbours(hits: list[Hit], catalog: Catalog, max_chars: int = 4000) -> list[Hit]:
     """The hits, each joined with the previous or next passage of its document where an item was cut."""
-    chunks: dict[str, dict[int, Chunk]] = {}
-    texts: dict[str, str] = {}
+    wanted = [replace(h.chunk, ordinal=h.chunk.ordinal + d).chunk_id for h in hits for d in (-1, 1)]
+    rows = catalog.chunk_rows(wanted)  # one read for every neighbour, not every passage of each document
     out: list[Hit] = []
     for hit in hits:
-        key = hit.chunk.doc_id
-        if key not in chunks:
-            chunks[key] = {c.ordinal: c for c in catalog.doc_chunks(key)}
-            texts[key] = catalog.document_text(key)
-        mine, doc_text = chunks[key], texts[key]
         chunk = hit.chunk
-        prev, nxt = mine.get(chunk.ordinal - 1), mine.get(chunk.ordinal + 1)
-        if nxt is not None and _cuts_item(chunk, nxt, doc_text) and len(chunk.text) + len(nxt.text) <= max_chars:
+        prev = rows.get(replace(chunk, ordinal=chunk.ordinal - 1).chunk_id, (None, ""))[0]
+        nxt = rows.get(replace(chunk, ordinal=chunk.ordinal + 1).chunk_id, (None, ""))[0]
+        if nxt is not None and _cuts_item(chunk, nxt, catalog) and len(chunk.text) + len(nxt.text) <= max_chars:
             chunk = _joined(chunk, nxt, chunk)
-        if prev is not None and _cuts_item(prev, hit.chunk, doc_text) and len(prev.text) + len(chunk.text) <= max_chars:
+        if prev is not None and _cuts_item(prev, hit.chunk, catalog) and len(prev.text) + len(chunk.text) <= max_chars:
             chunk = _joined(prev, chunk, chunk)
         out.append(hit if chunk is hit.chunk else replace(hit, chunk=chunk))
     return out

@@ -124,9 +124,7 @@ class Settings(BaseSettings):
         "to be given as an extractive answer.",
     )
     check_top_k: int = Field(default=8, ge=1, description="Passages retrieved for each statement of a checked draft.")
-    check_passages: int = Field(
-        default=4, ge=1, description="Best passages whose sentences are compared with a draft statement."
-    )
+    check_passages: int = Field(default=4, ge=1, description="Best passages whose sentences are compared with a draft statement.")
     check_min_coverage: float = Field(
         default=0.3,
         ge=0,
