@@ -116,8 +116,11 @@ class Answerer:
         )
         timings["evidence_coverage"] = best_cov
 
+        pieces: list[str] = []
+
         def done(ans: Answer) -> Event:
             ans = self._checked(search_q, ans)
+            ans.model_output = "".join(pieces)
             ans.timings.update(timings)
             ans.timings["total"] = time.perf_counter() - t0
             ans.notes = notes + ans.notes
@@ -134,7 +137,6 @@ class Answerer:
         budget = self._gen.context_size - self._answer_tokens - 64
         messages, items = build_messages(self._tpl, question, items, count_tokens=self._gen.count_tokens, budget=budget)
         t1 = time.perf_counter()
-        pieces: list[str] = []
         prose = AnswerTextStream()
         try:
             for piece in self._gen.stream(messages, json_schema=ANSWER_SCHEMA):

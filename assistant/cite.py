@@ -91,6 +91,18 @@ def fragments(quote: str) -> list[str]:
     return [p.strip() for p in parts if len(match_key(p).split()) >= 3]
 
 
+_EDGE = " \t\n.,;:!?…\"'“”‘’«»"
+
+
+def trim_quote(quote: str) -> str:
+    """A quote without the punctuation, ellipsis and quotation marks a model adds or drops at its ends.
+
+    A sentence copied verbatim but closed with "." where the source has ";" (or opened with "…") is
+    still the source's words; only the edges are trimmed, never anything inside the quote.
+    """
+    return quote.strip(_EDGE)
+
+
 def verified_quote(claim: Claim, hit: Hit) -> str | None:
     """The claim's quote if it is verbatim in the passage; otherwise its best verbatim fragment, or None.
 
@@ -98,9 +110,14 @@ def verified_quote(claim: Claim, hit: Hit) -> str | None:
     in the source. Each fragment is checked on its own, and only a verbatim fragment is cited:
     the one holding most of the answer's numbers, then the longest.
     """
-    if quote_in_passage(claim.quote, hit):
-        return claim.quote
-    found = [f for f in fragments(claim.quote) if quote_in_passage(f, hit)]
+    for quote in (claim.quote, trim_quote(claim.quote)):
+        if quote_in_passage(quote, hit):
+            return quote
+    found = [
+        next(v for v in (f, trim_quote(f)) if quote_in_passage(v, hit))
+        for f in fragments(claim.quote)
+        if quote_in_passage(f, hit) or quote_in_passage(trim_quote(f), hit)
+    ]
     if not found:
         return None
     wanted = numbers(claim.answer)

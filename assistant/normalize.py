@@ -150,3 +150,24 @@ def strip_diacritics(text: str) -> str:
     d = unicodedata.normalize("NFD", normalize_text(text))
     d = "".join(c for c in d if not unicodedata.combining(c))
     return d.replace("đ", "d").replace("Đ", "D")
+
+
+_EMPHASIS = re.compile(r"\*\*+|__+|`+")
+_LINE_MARKS = re.compile(r"^[#>*\s]+(?=\S)")
+_TABLE_RULE = re.compile(r"^[\s|:\-+]*-{3,}[\s|:\-+]*$")
+_PADDING = re.compile(r"[ \t\u00a0]+")
+
+
+def plain_text(text: str) -> str:
+    """Text for a model to read: Markdown escapes, emphasis, heading and quote marks, table rules and
+    cell padding removed. Apart from table rule lines ("|---|---|"), only Markdown noise and whitespace
+    go, so a quote copied from the result has the same `match_key` as in the original passage."""
+    lines = []
+    for line in text.split("\n"):
+        if _TABLE_RULE.match(line):
+            continue
+        line = _EMPHASIS.sub("", _MD_ESCAPE.sub(lambda m: "" if m.group(1) in _NOISE_CHARS else m.group(1), line))
+        line = _PADDING.sub(" ", _LINE_MARKS.sub("", line)).strip()
+        if line:
+            lines.append(line)
+    return "\n".join(lines)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.normalize import plain_text
 from assistant.rerank import best_sentences
 from assistant.types import ChatMessage, Hit
 
@@ -73,7 +74,7 @@ def select_passages(question: str, hits: list[Hit], *, passages: int, sentences:
     out = []
     for i, hit in enumerate(hits[:passages], 1):
         shown = "\n".join(best_sentences(question, hit.chunk.text, sentences, mark_gaps=True))
-        out.append(PromptPassage(i, hit, shown or hit.chunk.text[:600]))
+        out.append(PromptPassage(i, hit, plain_text(shown or hit.chunk.text[:600])))
     return out
 
 

@@ -114,6 +114,7 @@ class Answer:
     passages: list[Hit] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    model_output: str = ""  # the model's raw output, kept so a reviewer can see why a claim was dropped
 
     @property
     def refused(self) -> bool:

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from assistant.cite import Claim, Verdict, parse_claims, verify
+from assistant.cite import Claim, Verdict, parse_claims, trim_quote, verify
 from assistant.normalize import match_key
 from assistant.types import Chunk, DocMeta, Hit
 
@@ -223,3 +223,25 @@ def test_parse_claims_keeps_the_claims_written_before_output_broke_off() -> None
     found, claims = parse_claims(raw)
     assert found is True
     assert claims == [Claim(2, "hoàn thành trong năm 2026", "Năm 2026.")]
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "Tổng chi cho nghiên cứu khoa học và phát triển công nghệ đạt 2% GRDP.",  # "." where the source goes on
+        "…trong đó chi từ khu vực doanh nghiệp chiếm trên 40%...",  # elided edges
+        "“Ủy ban nhân dân tỉnh chủ trì xây dựng Trung tâm dữ liệu dùng chung”",  # quotation marks
+    ],
+)
+def test_punctuation_at_the_quote_edges_is_tolerated_and_the_source_shown(quote: str) -> None:
+    n = 2 if "Ủy ban" in quote else 1
+    v = _one(Claim(n, quote, trim_quote(quote)))
+    assert v.reason == "ok", v.reason
+    assert v.citation is not None
+    assert v.citation.quote == DOC[v.citation.start : v.citation.end]  # the source's characters, trimmed
+    assert not v.citation.quote.endswith((".", "…", "”")) and not v.citation.quote.startswith(("…", "“"))
+
+
+def test_punctuation_inside_a_quote_is_not_tolerated() -> None:
+    v = _one(Claim(1, "Tổng chi cho nghiên cứu khoa học. Và phát triển công nghệ đạt 2% GRDP", "2% GRDP."))
+    assert v.citation is None

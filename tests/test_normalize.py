@@ -1,6 +1,8 @@
 import unicodedata
 
-from assistant.normalize import find_span, fold, match_key, normalize_text, strip_diacritics
+import pytest
+
+from assistant.normalize import find_span, fold, match_key, normalize_text, plain_text, strip_diacritics
 
 
 def test_tone_convention_is_unified() -> None:
@@ -42,3 +44,24 @@ def test_fold_and_strip() -> None:
 
 def test_escaped_and_plain_table_pipes_match_alike() -> None:
     assert match_key("Tỷ lệ \\| A") == match_key("Tỷ lệ | A") == "Tỷ lệ A"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thúc đẩy hoạt động khoa học, công nghệ**, **đổi mới** sáng tạo",
+        "| 20  | Số lượng công bố quốc tế      | %/năm  |   10 |",
+        "\\- Kinh phí chi cho nghiên cứu (R&D) đạt 2% GDP\\.",
+        "#### II\\. MỤC TIÊU",
+        "*   Khẩn trương, quyết liệt `rà soát` thể chế",
+        "> trích dẫn _nghiêng_ của văn bản",
+    ],
+)
+def test_plain_text_keeps_the_match_key_and_drops_noise(text: str) -> None:
+    plain = plain_text(text)
+    assert match_key(plain) == match_key(text)
+    assert "**" not in plain and "\\" not in plain and "  " not in plain and not plain.startswith(("#", "*", ">"))
+
+
+def test_plain_text_drops_table_rules_and_keeps_lines() -> None:
+    assert plain_text("| a | b |\n|---|:---:|\n| 1 |  2 |") == "| a | b |\n| 1 | 2 |"

@@ -51,6 +51,8 @@ def hit_record(rank: int, hit: Hit) -> dict[str, Any]:
         "ordinal": hit.chunk.ordinal,
         "breadcrumb": hit.chunk.breadcrumb_text,
         "score": round(hit.score, 6),
+        "dense_score": None if hit.dense_score is None else round(hit.dense_score, 6),
+        "keyword_score": None if hit.keyword_score is None else round(hit.keyword_score, 6),
         "text": hit.chunk.text,
     }
 
@@ -62,6 +64,7 @@ def answer_record(answer: Answer) -> dict[str, Any]:
         "refused": answer.refused,
         "citations": [asdict(c) for c in answer.citations],
         "notes": answer.notes,
+        "model_output": answer.model_output,
     }
 
 
