@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.catalog import Catalog
-from assistant.cite import AnswerTextStream, Claim, parse_claims, verify
+from assistant.cite import AnswerTextStream, Claim, clean_answer, parse_claims, verify
 from assistant.context import with_neighbours
 from assistant.evidence import relevant, shortfall
 from assistant.prompt import ANSWER_SCHEMA, Templates, build_messages, select_passages
@@ -194,11 +194,16 @@ class Answerer:
         citations: list[Citation] = []
         for v in kept:
             assert v.citation is not None
-            text = v.claim.answer.strip() or v.citation.quote
+            text = clean_answer(v.claim.answer) or v.citation.quote
             lines.append(f"{text} [{v.citation.n}]")
             if all(c.n != v.citation.n or c.quote != v.citation.quote for c in citations):
                 citations.append(v.citation)
         notes = [f"Đã loại một ý không kiểm chứng được: {v.reason}." for v in dropped]
+        notes += [
+            f"Mô hình ghi đoạn [{v.claim.passage}] cho một trích dẫn nằm ở đoạn [{v.citation.n}]; đã ghi đúng đoạn."
+            for v in kept
+            if v.citation is not None and v.citation.n != v.claim.passage
+        ]
         if off_topic:
             notes.append(f"Đã bỏ {off_topic} trích dẫn ít liên quan tới câu hỏi.")
         return Answer(question, "\n".join(lines), "generated", citations=citations, passages=hits, notes=notes)

@@ -2,7 +2,8 @@
 
 A quote is verified when it occurs in the cited passage up to whitespace, Unicode form, tone-mark
 convention and Markdown noise (see `normalize.match_key`). A claim whose quote fails, or whose
-answer holds a number that its quote does not, is dropped: it is never silently kept.
+answer holds a number that its quote does not, is dropped: it is never silently kept. A quote that
+is verbatim in another passage than the one the model named is cited under its true passage.
 """
 
 from __future__ import annotations
@@ -16,6 +17,11 @@ from assistant.rerank import key_terms
 from assistant.types import Citation, Hit
 
 _NUM = re.compile(r"\d+(?:[.,]\d+)*")
+
+# Limits of the JSON schema the model writes to: they bound generation time. A string cut at its limit
+# may end in a broken word (the grammar leaves room only for a short token), which is cut off again here.
+QUOTE_MAX = 240
+ANSWER_MAX = 240
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,23 @@ def trim_quote(quote: str) -> str:
     return quote.strip(_EDGE)
 
 
+def _readings(quote: str) -> list[str]:
+    """The quote as written, with its edges trimmed, and, when it was cut at the schema's length limit,
+    without its last (possibly broken) word."""
+    out = [quote, trim_quote(quote)]
+    if len(quote) >= QUOTE_MAX - 1 and " " in quote.strip():
+        out.append(trim_quote(quote.strip().rsplit(" ", 1)[0]))
+    return out
+
+
+def clean_answer(text: str) -> str:
+    """An answer cut at the schema's length limit ends at its last whole word, marked "…"."""
+    text = text.strip()
+    if len(text) >= ANSWER_MAX - 1 and " " in text:
+        return text.rsplit(" ", 1)[0].rstrip(" ,;:") + " …"
+    return text
+
+
 def verified_quote(claim: Claim, hit: Hit) -> str | None:
     """The claim's quote if it is verbatim in the passage; otherwise its best verbatim fragment, or None.
 
@@ -110,7 +133,7 @@ def verified_quote(claim: Claim, hit: Hit) -> str | None:
     in the source. Each fragment is checked on its own, and only a verbatim fragment is cited:
     the one holding most of the answer's numbers, then the longest.
     """
-    for quote in (claim.quote, trim_quote(claim.quote)):
+    for quote in _readings(claim.quote):
         if quote_in_passage(quote, hit):
             return quote
     found = [
@@ -138,17 +161,24 @@ def verify(claims: list[Claim], hits: list[Hit], doc_texts: dict[str, str], ques
         if not 1 <= claim.passage <= len(hits):
             out.append(Verdict(claim, None, f"passage [{claim.passage}] does not exist"))
             continue
-        hit = hits[claim.passage - 1]
-        quote = verified_quote(claim, hit)
+        n = claim.passage
+        quote = verified_quote(claim, hits[n - 1])
+        reason = "ok"
         if quote is None:
-            out.append(Verdict(claim, None, f"quote not found in passage [{claim.passage}]"))
-            continue
+            # A small model often miscounts the passages. A quote that is verbatim in exactly one other
+            # passage is cited under that passage, its true source; never under the number it was given.
+            elsewhere = [(i, q) for i, h in enumerate(hits, 1) if i != n and (q := verified_quote(claim, h))]
+            if len(elsewhere) != 1:
+                out.append(Verdict(claim, None, f"quote not found in passage [{claim.passage}]"))
+                continue
+            (n, quote), reason = elsewhere[0], f"moved: the quote is in passage [{elsewhere[0][0]}], not [{n}]"
+        hit = hits[n - 1]
         invented = numbers(claim.answer) - numbers(quote) - allowed_numbers
         if invented:
             out.append(Verdict(claim, None, f"number(s) {', '.join(sorted(invented))} not in the quote"))
             continue
-        if reason := _ungrounded(claim.answer, quote, question_terms):
-            out.append(Verdict(claim, None, reason))
+        if why := _ungrounded(claim.answer, quote, question_terms):
+            out.append(Verdict(claim, None, why))
             continue
         doc_text = doc_texts.get(hit.chunk.doc_id, "")
         span = locate(hit, quote, doc_text) if doc_text else None
@@ -157,7 +187,7 @@ def verify(claims: list[Claim], hits: list[Hit], doc_texts: dict[str, str], ques
             Verdict(
                 claim,
                 Citation(
-                    n=claim.passage,
+                    n=n,
                     doc_id=hit.meta.doc_id,
                     breadcrumb=hit.chunk.breadcrumb_text,
                     quote=original,
@@ -166,7 +196,7 @@ def verify(claims: list[Claim], hits: list[Hit], doc_texts: dict[str, str], ques
                     start=span[0] if span else None,
                     end=span[1] if span else None,
                 ),
-                "ok",
+                reason,
             )
         )
     return out

@@ -56,7 +56,10 @@ def build_generator(settings: Settings) -> Generator:
     from assistant.llm.llamacpp import LlamaCppGenerator
 
     path = models.resolve(settings.model_dir, settings.llm_model)
-    return LlamaCppGenerator(path, n_ctx=settings.llm_context, n_threads=settings.llm_threads, max_tokens=settings.llm_max_tokens)
+    return LlamaCppGenerator(
+        path, n_ctx=settings.llm_context, n_threads=settings.llm_threads, max_tokens=settings.llm_max_tokens,
+        prompt_lookup=settings.llm_prompt_lookup,
+    )  # fmt: skip
 
 
 class Pipeline:

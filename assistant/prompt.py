@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.cite import ANSWER_MAX, QUOTE_MAX
 from assistant.normalize import plain_text
 from assistant.rerank import best_sentences
 from assistant.types import ChatMessage, Hit
@@ -26,9 +27,9 @@ ANSWER_SCHEMA: dict[str, object] = {
                 "type": "object",
                 "properties": {
                     "passage": {"type": "integer"},
-                    # a quote cut at the limit is still a verbatim prefix; the limits bound generation time
-                    "quote": {"type": "string", "maxLength": 240},
-                    "answer": {"type": "string", "maxLength": 240},
+                    # the limits bound generation time; `cite` repairs a string cut at its limit
+                    "quote": {"type": "string", "maxLength": QUOTE_MAX},
+                    "answer": {"type": "string", "maxLength": ANSWER_MAX},
                 },
                 "required": ["passage", "quote", "answer"],
             },

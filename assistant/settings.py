@@ -65,6 +65,14 @@ class Settings(BaseSettings):
     llm_context: int = Field(default=4096, ge=512, description="Context size (tokens) the LLM is run with.")
     llm_threads: int = Field(default=2, ge=1, description="CPU threads for llama.cpp.")
     llm_max_tokens: int = Field(default=320, ge=16, description="Most tokens the model may generate for one answer.")
+    llm_prompt_lookup: int = Field(
+        default=0,
+        ge=0,
+        le=32,
+        description="llama.cpp in-process: tokens drafted by prompt-lookup decoding (speculation that copies "
+        "from the prompt; quotes are copied verbatim, so most drafts are accepted). 0 turns it off. Output is "
+        "unchanged; it costs memory for the logits of every position.",
+    )
     llm_timeout_s: float = Field(default=120.0, gt=0, description="Timeout of one request to an LLM server.")
 
     # --- vector store ------------------------------------------------------------------------

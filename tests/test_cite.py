@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from assistant.cite import Claim, Verdict, parse_claims, trim_quote, verify
+from assistant.cite import ANSWER_MAX, QUOTE_MAX, Claim, Verdict, clean_answer, parse_claims, trim_quote, verify
 from assistant.normalize import match_key
 from assistant.types import Chunk, DocMeta, Hit
 
@@ -93,12 +93,40 @@ def test_markdown_noise_and_whitespace_are_ignored() -> None:
     assert v3.citation is not None, v3.reason
 
 
-def test_quote_from_another_passage_is_rejected() -> None:
+def test_quote_from_another_passage_is_never_cited_under_the_wrong_passage() -> None:
     quote = "Ủy ban nhân dân tỉnh chủ trì xây dựng Trung tâm dữ liệu dùng chung"
-    assert _one(Claim(2, quote, "")).citation is not None
+    right = _one(Claim(2, quote, ""))
+    assert right.citation is not None and right.reason == "ok"
     v = _one(Claim(1, quote, "UBND tỉnh chủ trì."))
+    # verbatim in exactly one other passage: cited under its true source, and the move is reported
+    assert v.citation is not None and v.citation.n == 2 and v.citation.chunk_id == "15-NQ/TU#2"
+    assert v.citation.start == right.citation.start and "moved" in v.reason and "[2]" in v.reason
+
+
+def test_quote_in_no_passage_or_in_several_other_passages_is_rejected() -> None:
+    v = _one(Claim(1, "Ủy ban nhân dân tỉnh chủ trì xây dựng Trung tâm dữ liệu riêng", ""))
+    assert v.citation is None and "[1]" in v.reason and "not found" in v.reason
+    twice = [HITS[0], HITS[1], HITS[1]]  # the quote's passage shown twice: no single true source
+    [v] = verify([Claim(1, "Ủy ban nhân dân tỉnh chủ trì xây dựng Trung tâm dữ liệu", "")], twice, TEXTS)
     assert v.citation is None
-    assert "[1]" in v.reason and "not found" in v.reason
+
+
+def test_a_quote_cut_at_the_length_limit_loses_its_broken_last_word() -> None:
+    base = "Tổng chi cho nghiên cứu khoa học và phát triển công nghệ đạt 2% GRDP, trong đó chi từ khu vực"
+    cut = (base + " doanh" * 40)[: QUOTE_MAX - 3] + " 化的"  # the grammar's last short token
+    passage = Hit(Chunk("15-NQ/TU", 9, base + " doanh" * 40, (), 0, 0), META, 1.0)
+    [v] = verify([Claim(1, cut, "2% GRDP")], [passage], {})
+    assert v.citation is not None and "化" not in v.citation.quote
+    short = "Tổng chi cho nghiên cứu khoa học đạt 2% GRDP 化的"  # not at the limit: no repair
+    [v] = verify([Claim(1, short, "2% GRDP")], [passage], {})
+    assert v.citation is None
+
+
+def test_an_answer_cut_at_the_length_limit_ends_at_a_whole_word() -> None:
+    assert clean_answer("  Đạt 2% GDP.  ") == "Đạt 2% GDP."
+    cut = ("Kinh phí chi cho nghiên cứu phát triển " * 10)[: ANSWER_MAX - 2] + "化的"
+    cleaned = clean_answer(cut)
+    assert cleaned.endswith(" …") and "化" not in cleaned and len(cleaned) < len(cut)
 
 
 def test_passage_number_out_of_range_is_rejected() -> None:

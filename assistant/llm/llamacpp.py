@@ -12,13 +12,19 @@ from assistant.types import ChatMessage
 class LlamaCppGenerator:
     """Any local GGUF file. Output can be constrained to a JSON schema (llama.cpp grammar)."""
 
-    def __init__(self, path: Path, *, n_ctx: int = 4096, n_threads: int = 2, max_tokens: int = 320) -> None:
+    def __init__(
+        self, path: Path, *, n_ctx: int = 4096, n_threads: int = 2, max_tokens: int = 320, prompt_lookup: int = 0
+    ) -> None:
         from llama_cpp import Llama
+        from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
 
         self._path = path
+        # Prompt-lookup decoding drafts the next tokens from a matching n-gram earlier in the context and
+        # checks them in one batch: verbatim quotes come out several tokens per step, same output.
+        draft = LlamaPromptLookupDecoding(num_pred_tokens=prompt_lookup) if prompt_lookup else None
         self._llm = Llama(
             model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads, n_batch=512,
-            seed=0, verbose=False,
+            seed=0, verbose=False, draft_model=draft,
         )  # fmt: skip
         self._max_tokens = max_tokens
         self._ctx = n_ctx
