@@ -119,7 +119,7 @@ class Answerer:
         pieces: list[str] = []
 
         def done(ans: Answer) -> Event:
-            ans = self._checked(search_q, ans)
+            ans = self._checked(search_q, ans, ret.ref_text)
             ans.model_output = "".join(pieces)
             ans.timings.update(timings)
             ans.timings["total"] = time.perf_counter() - t0
@@ -160,15 +160,22 @@ class Answerer:
         if answer is None:
             answer = self._extractive(question, terms, weights, hits)
             answer.notes.append("Không trích dẫn nào của mô hình được kiểm chứng; dùng câu trích nguyên văn.")
+        elif (checked := self._checked(search_q, answer, ret.ref_text)).refused:
+            # The model quoted true sentences that do not answer the question (a "how much" answered
+            # without a figure). The best verified sentences get the same checks before a refusal.
+            second = self._checked(search_q, self._extractive(question, terms, weights, hits), ret.ref_text)
+            answer = checked if second.refused else second
+            if not second.refused:
+                answer.notes.append(f"{checked.notes[-1]} (ý của mô hình); dùng câu trích nguyên văn.")
         yield done(answer)
 
-    def _checked(self, question: str, ans: Answer) -> Answer:
+    def _checked(self, question: str, ans: Answer, named: str = "") -> Answer:
         """Refuse when the verified quotes do not answer the question (see `assistant.evidence`)."""
         if ans.refused or not ans.citations:
             return ans
         shown = {c.n: ans.passages[c.n - 1] for c in ans.citations if 0 < c.n <= len(ans.passages)}
         evidence = [_evidence_text(h) for h in shown.values()]
-        reason = shortfall(question, [c.quote for c in ans.citations], evidence)
+        reason = shortfall(question, [c.quote for c in ans.citations], evidence, named)
         if reason is None:
             return ans
         refused = Answer(ans.question, REFUSAL, "refused", passages=ans.passages, notes=[*ans.notes, f"Từ chối: {reason}."])

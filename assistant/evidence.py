@@ -80,11 +80,12 @@ def relevant(quotes: list[str], terms: set[str], weights: dict[str, float], rati
     return [best == 0.0 or s >= ratio * best for s in scores]
 
 
-def shortfall(question: str, quotes: list[str], passages: list[str]) -> str | None:
-    """Why the verified quotes do not answer the question, or None when they may."""
+def shortfall(question: str, quotes: list[str], passages: list[str], named: str = "") -> str | None:
+    """Why the verified quotes do not answer the question, or None when they may. `named` holds the
+    words of the question that name documents ("NQ57"): retrieval resolved them, they are not figures."""
     if asks_for_quantity(question) and not gives_quantity(question, quotes):
         return "các trích dẫn không có con số hay mốc thời gian mà câu hỏi cần"
-    missing = missing_specifics(question, quotes + passages)
+    missing = missing_specifics(question, quotes + passages) - specifics(named)
     if missing:
         return "tài liệu không nhắc tới " + ", ".join(sorted(missing))
     return None

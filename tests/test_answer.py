@@ -239,9 +239,23 @@ def test_verified_quote_without_the_asked_figure_is_refused(make_pipe: MakePipe)
     assert len(quote.split()) >= 5 and not any(ch.isdigit() for ch in quote), quote
     p, _ = make_pipe([_claims((1, quote, "Tỉnh đẩy mạnh nghiên cứu và phát triển."))])
     answer = p.answerer.ask(GRDP_Q)
+    # the model's figure-less claim is not shown; the best verified sentence, which holds the figure, is
+    assert answer.mode == "extractive", (answer.text, answer.notes)
+    assert "1,5%" in answer.text and "Tỉnh đẩy mạnh" not in answer.text
+    assert any("con số" in n and "mô hình" in n for n in answer.notes), answer.notes
+    _assert_citations_verified(p, answer)
+
+
+def test_refused_when_neither_the_model_nor_the_best_sentences_answer(make_pipe: MakePipe) -> None:
+    question = GRDP_Q.replace("2030", "2035")  # the sources set 2030 targets only
+    probe, _ = make_pipe([])
+    hits, _ = probe.answerer.retrieve(question)
+    sentence = _grdp_sentence(hits[0])
+    p, _ = make_pipe([_claims((1, sentence, sentence))])
+    answer = p.answerer.ask(question)
     assert answer.mode == "refused", (answer.text, answer.notes)
-    assert answer.text == REFUSAL
-    assert any("con số" in n for n in answer.notes), answer.notes
+    assert answer.text == REFUSAL and not answer.citations
+    assert any("2035" in n for n in answer.notes), answer.notes
     assert answer.passages, "the nearest passages are still shown"
 
 

@@ -55,3 +55,12 @@ def test_shortfall_reasons() -> None:
     assert shortfall("Chi R&D bao nhiêu phần trăm GDP?", ["Kinh phí chi cho R&D đạt 2% GDP."], []) is None
     assert "con số" in (shortfall("Chi R&D bao nhiêu phần trăm GDP?", ["Tăng chi cho R&D."], []) or "")
     assert "6g" in (shortfall("Nghị quyết nói gì về mạng 6G?", ["Phủ sóng 5G toàn quốc."], ["Phủ sóng 5G"]) or "")
+
+
+def test_a_document_named_in_short_form_is_not_a_missing_figure() -> None:
+    question = "NQ57 muốn Việt Nam xếp ở nhóm nào về trí tuệ nhân tạo?"
+    quote = ["Thuộc nhóm 3 nước dẫn đầu khu vực về nghiên cứu và phát triển trí tuệ nhân tạo."]
+    assert "nq57" in (shortfall(question, quote, quote) or "")  # without knowing it names a document
+    assert shortfall(question, quote, quote, named="NQ57") is None
+    # a figure beside the named document is still required
+    assert "6g" in (shortfall("NQ57 nói gì về mạng 6G?", ["Phủ sóng 5G."], ["Phủ sóng 5G."], named="NQ57") or "")
