@@ -201,7 +201,7 @@ def router() -> APIRouter:
                 report = await svc.answers.run(work)
             if report.errors:
                 raise refuse(report, "api")
-            out = rendered(svc, report, draft.format)
+            out = await run_in_threadpool(rendered, svc, report, draft.format)
             record_check(svc, user, draft, report, True, channel="api", complete=True)
             return out
 
