@@ -9,7 +9,7 @@ evaluation reports) only when the document's level is at or below their clearanc
 | ask      | ✓ | ✓ | ✓ | ✓ | questions (/ask, /v1/chat/completions) |
 | read     | ✓ | ✓ | ✓ | ✓ | the document library and document views |
 | upload   |   | ✓ |   | ✓ | adding or replacing documents |
-| check    |   | ✓ | ✓ | ✓ | draft checks (POST /check, to come) |
+| check    |   | ✓ | ✓ | ✓ | draft checks (POST /check, the /check page) |
 | eval     |   |   | ✓ | ✓ | evaluation runs and their reports |
 | delete   |   |   |   | ✓ | removing documents |
 """

@@ -21,7 +21,7 @@ from assistant.check.results import CheckReport
 from assistant.ingest import Indexer, Progress
 from assistant.keyword import KeywordIndex
 from assistant.prompt import Templates
-from assistant.retrieve import Retriever
+from assistant.retrieve import Filters, Retriever
 from assistant.settings import Settings
 from assistant.store import ChromaStore
 from assistant.types import Answer, Embedder, FileReport, Generator
@@ -131,14 +131,21 @@ class Pipeline:
             min_coverage=s.check_min_coverage, consistent_coverage=s.check_consistent_coverage,
         )  # fmt: skip
 
-    def check(self, draft: DraftInput, against: Sequence[str] = (), progress: CheckProgress | None = None) -> CheckReport:
+    def check(
+        self,
+        draft: DraftInput,
+        against: Sequence[str] = (),
+        progress: CheckProgress | None = None,
+        filters: Filters | None = None,
+    ) -> CheckReport:
         """Check a draft (a path, or (file name, bytes or text) as an upload gives it) against directives
-        (ids such as "57-NQ/TW"; none: the whole index). Bad input is reported in `report.errors`, never raised."""
+        (ids such as "57-NQ/TW"; none: the whole index). `filters` carries the reader's clearance: nothing above
+        it is searched, named or quoted. Bad input is reported in `report.errors`, never raised."""
         name, text, self_id, error = load_draft(draft, max_bytes=int(self.settings.max_file_mb * 1_000_000),
                                                 ocr_language=self.settings.ocr_language)  # fmt: skip
         if error:
             return CheckReport(draft=name, against=list(against), errors=[error])
-        return self.checker.check_text(name, text, against, self_id=self_id, progress=progress)
+        return self.checker.check_text(name, text, against, self_id=self_id, progress=progress, filters=filters)
 
     def ingest(self, paths: Sequence[Path], progress: Progress | None = None) -> list[FileReport]:
         return self.indexer.ingest(paths, progress)

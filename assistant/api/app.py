@@ -2,18 +2,19 @@
 owns; nothing is built at import time, and models load on first use as everywhere else.
 
 Pipeline work runs in the threadpool; one lock serialises everything that uses a model or writes
-the index (questions, uploads, deletions, evaluation items), so two requests never run the LLM at
-once. Answers are admitted by a limiter first (`limits.py`): a few run or wait, the rest get 429 with
+the index (questions, draft checks, uploads, deletions, evaluation items), so two requests never run the LLM at
+once. Answers and draft checks are admitted by a limiter first (`limits.py`): a few run or wait, the rest get 429 with
 Retry-After; waiting holds no worker thread. Reading the catalog (listings, document views) takes no
 lock and stays responsive during long answers. JSON is UTF-8 with Vietnamese text unescaped, and says so in its Content-Type.
 
 Routes (permissions in `assistant.access`):
   /auth/login /auth/logout /auth/me      auth.py
   /ask                                   ask.py
+  /check                                 check.py (streamed progress: check_stream.py)
   /documents, /documents/{key}           documents.py
   /eval/sets, /eval/runs, /eval/runs/{id} evals.py
   /v1/models, /v1/chat/completions       openai_compat.py
-  /, /library, /evals, /login, /static   web.py
+  /, /library, /check, /evals, /login, /static web.py
   /health                                here
 """
 
@@ -25,7 +26,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from assistant.api import ask, auth, documents, evals, openai_compat, web
+from assistant.api import ask, auth, check, documents, evals, openai_compat, web
 from assistant.api.limits import Busy, ClientGone, busy_response
 from assistant.api.service import TITLE, Service, ServiceError
 from assistant.audit import AuditLog
@@ -107,10 +108,8 @@ def create_app(
     def health(request: Request, user: User | None = Depends(auth.optional_user)) -> dict[str, Any]:
         return service.health(user)
 
-    for module in (auth, ask, documents, evals, openai_compat, web):
+    for module in (auth, ask, check, documents, evals, openai_compat, web):
         app.include_router(module.router())
-    # POST /check (draft consistency checks, assistant/check/) and its page are registered here once the
-    # checker exists: a `check.py` router here, permission "check" (assistant.access), page "/check" in web.PAGES.
     app.mount("/static", web.static_files(), name="static")
     return app
 

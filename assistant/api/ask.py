@@ -23,7 +23,7 @@ from assistant.api.auth import require, service_of
 from assistant.api.limits import HeldStreamingResponse
 from assistant.api.service import Service
 from assistant.retrieve import Filters
-from assistant.types import Answer, Hit
+from assistant.types import Answer, Chunk, Hit
 from assistant.users import User
 
 log = logging.getLogger(__name__)
@@ -79,17 +79,22 @@ def answer_view(svc: Service, answer: Answer) -> dict[str, Any]:
         chunk = answer.passages[c.n - 1].chunk
         if chunk.doc_id not in texts:
             texts[chunk.doc_id] = svc.pipeline.catalog.document_text(chunk.doc_id)
-        text = texts[chunk.doc_id]
-        lo, hi = chunk.start, chunk.end
-        if c.start is not None and c.end is not None:
-            lo, hi = min(lo, c.start), max(hi, c.end)
-        cite["context"] = {
-            "start": lo,
-            "text": text[lo:hi],
-            "quote_start": None if c.start is None else c.start - lo,
-            "quote_end": None if c.end is None else c.end - lo,
-        }
+        cite["context"] = quote_context(texts[chunk.doc_id], chunk, c.start, c.end)
     return out
+
+
+def quote_context(text: str, chunk: Chunk, start: int | None, end: int | None) -> dict[str, Any]:
+    """A passage's source text (`text` is its document's) around a quote at [start, end) of the document:
+    `text[quote_start:quote_end]` of the result is the quote, so a page can highlight it in place."""
+    lo, hi = chunk.start, chunk.end
+    if start is not None and end is not None:
+        lo, hi = min(lo, start), max(hi, end)
+    return {
+        "start": lo,
+        "text": text[lo:hi],
+        "quote_start": None if start is None else start - lo,
+        "quote_end": None if end is None else end - lo,
+    }
 
 
 def record_answer(svc: Service, user: User, question: str, hits: list[Hit], answer: Answer | None, **extra: Any) -> None:

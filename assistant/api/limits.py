@@ -29,7 +29,7 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -200,11 +200,17 @@ def _wake(future: asyncio.Future[None]) -> None:
         future.set_result(None)
 
 
+class Held(Protocol):
+    """What a streamed response holds: a `Slot`, or something that gives one back (a draft check's run)."""
+
+    def release(self) -> None: ...
+
+
 class HeldStreamingResponse(StreamingResponse):
     """A streamed response that holds an answer slot until it ends, however it ends (finished, failed, client
     gone): the body's generator is closed first (its `finally` releases the model lock), then the slot."""
 
-    def __init__(self, content: Any, slot: Slot, **kwargs: Any) -> None:
+    def __init__(self, content: Any, slot: Held, **kwargs: Any) -> None:
         super().__init__(content, **kwargs)
         self.slot = slot
 

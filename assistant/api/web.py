@@ -15,8 +15,8 @@ from assistant.api.auth import COOKIE, service_of
 from assistant.users import User
 
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
-# path -> page file. The draft-check page (/check) is added here with the checker.
-PAGES = {"/": "ask.html", "/library": "library.html", "/evals": "evals.html"}
+# path -> page file
+PAGES = {"/": "ask.html", "/library": "library.html", "/check": "check.html", "/evals": "evals.html"}
 _SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-src 'self'; frame-ancestors 'self'",
     "X-Content-Type-Options": "nosniff",

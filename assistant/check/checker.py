@@ -8,6 +8,11 @@ sentences by IDF-weighted coverage of the statement's key terms, then decide:
 3. coverage: too little overlap is not_covered; a figure the directive never states is not_covered;
 4. what is left goes to the LLM (`judge`), when there is one.
 Every quote shown is verified against its passage with `cite.verify`.
+
+Clearance: `filters.max_access_rank` (the reader's clearance, see `api/service.py`) bounds every look-up a
+check makes: the directives it may be checked against (a document above it is "not indexed", exactly like
+one that does not exist), every retrieval, term weights, the dates of documents a statement names, and the
+amending or replacing documents it notes. Nothing above the clearance reaches a report or the model.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from assistant.catalog import Catalog
 from assistant.check import references
@@ -28,7 +34,7 @@ from assistant.keyword import tokenize
 from assistant.normalize import normalize_text
 from assistant.rerank import ScoredSentence, key_terms, rerank, split_sentences
 from assistant.retrieve import Filters, Retriever, find_refs
-from assistant.types import Citation, Generator, Hit
+from assistant.types import Citation, DocMeta, Generator, Hit
 
 Progress = Callable[[int, int], None]
 # framing words of a draft sentence that say nothing about its content
@@ -64,16 +70,17 @@ class Checker:
         self._sure_cov = sure_coverage
 
     # --- directives ------------------------------------------------------------------------------
-    def resolve(self, against: Sequence[str]) -> tuple[list[str], list[str]]:
-        """(doc ids of the named directives, errors for names with no indexed document)."""
-        docs = self.retriever.documents()
+    def resolve(self, against: Sequence[str], filters: Filters | None = None) -> tuple[list[str], list[str]]:
+        """(doc ids of the named directives, errors for names with no indexed document). A document above the
+        clearance in `filters` gets the same error as one that was never indexed."""
+        docs = self.retriever.visible(filters or Filters())
         ids: list[str] = []
         errors: list[str] = []
         for name in against:
             want = normalize_text(name).upper().replace(" ", "")
             found = sorted({m.doc_id for m in docs.values() if normalize_text(m.doc_id).upper() == want})
             if not found:
-                keys, _ = self.retriever.resolve(find_refs(name))
+                keys, _ = self.retriever.resolve(find_refs(name), docs)
                 found = sorted({docs[k].doc_id for k in keys})
             if not found:
                 errors.append(f"Văn bản {name} không có trong kho tài liệu đã nạp.")
@@ -82,10 +89,18 @@ class Checker:
 
     # --- a whole draft ---------------------------------------------------------------------------
     def check_text(
-        self, name: str, text: str, against: Sequence[str] = (), *, self_id: str | None = None, progress: Progress | None = None
+        self,
+        name: str,
+        text: str,
+        against: Sequence[str] = (),
+        *,
+        self_id: str | None = None,
+        progress: Progress | None = None,
+        filters: Filters | None = None,
     ) -> CheckReport:
+        """Check every statement of `text`; `filters` carries the reader's clearance (None: everything)."""
         t0 = time.perf_counter()
-        ids, errors = self.resolve(against)
+        ids, errors = self.resolve(against, filters)
         report = CheckReport(draft=name, against=ids, errors=errors)
         if errors:
             return report
@@ -94,30 +109,36 @@ class Checker:
             report.errors.append(f"{name}: không tìm thấy câu nào để kiểm tra.")
             return report
         exclude = {self_id} if self_id else set()
-        report.notes += references.superseded(self._catalog, ids, exclude)
+        visible = set(self.retriever.visible(filters or Filters()))
+        report.notes += references.superseded(self._catalog, ids, exclude, visible)
         for i, st in enumerate(statements):
             if progress:
                 progress(i, len(statements))
-            report.checks.append(self.check_statement(st, ids, exclude=exclude))
+            report.checks.append(self.check_statement(st, ids, exclude=exclude, filters=filters))
         if progress:
             progress(len(statements), len(statements))
         report.timings = {"total": time.perf_counter() - t0, "per_statement": (time.perf_counter() - t0) / len(statements)}
         return report
 
     # --- one statement ---------------------------------------------------------------------------
-    def check_statement(self, st: Statement, doc_ids: Sequence[str] = (), *, exclude: set[str] | None = None) -> StatementCheck:
+    def check_statement(
+        self, st: Statement, doc_ids: Sequence[str] = (), *, exclude: set[str] | None = None, filters: Filters | None = None
+    ) -> StatementCheck:
+        """One statement against the directives `doc_ids` (none: the whole index), within the clearance of `filters`."""
         exclude = exclude or set()
-        filters = Filters(doc_ids=tuple(doc_ids)) if doc_ids else None
-        ret = self.retriever.search(st.text, k=self._k, filters=filters)
+        base = filters or Filters()
+        docs = self.retriever.visible(base)
+        search = replace(base, doc_ids=tuple(doc_ids)) if doc_ids else base
+        ret = self.retriever.search(st.text, k=self._k, filters=search)
         hits = [h for h in rerank(st.text, ret.hits, pinned=frozenset(ret.named)) if h.meta.doc_id not in exclude]
-        flags = self._flags(st.text, hits, exclude)
-        dated = self._dated(st, doc_ids, hits)
+        flags = self._flags(st.text, exclude, docs)
+        dated = self._dated(st, doc_ids, docs)
         if dated is not None:
             return StatementCheck(st, "contradicts", (dated[1],), (dated[0],), _replace(st.text, dated[0]), flags=tuple(flags))
         words = key_terms(st.text, drop=ret.ref_text) - _FRAMING - cue_terms(st.text)
         figures = {t for t in words if any(ch.isdigit() for ch in t)}  # compared as values, not as wording
         terms = (words - figures) | _pairs(st.text, words - figures)
-        weights = self.retriever.term_weights(terms)
+        weights = self.retriever.term_weights(terms, base)
         pool = hits[: self._np]
         ranked = _unique(_rank(terms, pool, weights, figures))[:3]
         if not ranked:
@@ -186,19 +207,19 @@ class Checker:
         texts = {h.chunk.doc_id: self._catalog.document_text(h.chunk.doc_id) for h in pool}
         return [v.citation for v in verify(claims, pool, texts) if v.citation is not None]
 
-    def _dated(self, st: Statement, doc_ids: Sequence[str], hits: list[Hit]) -> tuple[Difference, Citation] | None:
-        """A date the statement gives a document that differs from the catalog's, with a verified quote of the right date."""
-        for ref, meta in references.dated_references(self.retriever, st.text):
+    def _dated(self, st: Statement, doc_ids: Sequence[str], docs: dict[str, DocMeta]) -> tuple[Difference, Citation] | None:
+        """A date the statement gives a document of `docs` (those the reader may see) that differs from the
+        catalog's, with a verified quote of the right date from one of them."""
+        for ref, meta in references.dated_references(self.retriever, st.text, docs):
             if ref.value == meta.issued or meta.issued is None:
                 continue
-            keys = [k for k, m in self.retriever.documents().items() if m.doc_id in doc_ids] + [meta.key]
+            keys = [k for k, m in docs.items() if m.doc_id in doc_ids] + [meta.key]
             for key in keys:
                 chunks = self._catalog.doc_chunks(key)
                 found = references.sentence_with_date(chunks, meta.issued, ref.doc_id)
                 if found is None:
                     continue
                 chunk, sentence = found
-                docs = self.retriever.documents()
                 hit = Hit(chunk=chunk, meta=docs[key], score=0.0)
                 v = verify([Claim(1, sentence, "")], [hit], {key: self._catalog.document_text(key)})
                 if v and v[0].citation is not None:
@@ -206,10 +227,10 @@ class Checker:
                     return Difference("date", ref.stated, f"ngày {shown}", ref.start, ref.end), v[0].citation
         return None
 
-    def _flags(self, text: str, hits: list[Hit], exclude: set[str]) -> list[str]:
-        named = [m.doc_id for m in references.named_documents(self.retriever, text)]
+    def _flags(self, text: str, exclude: set[str], docs: dict[str, DocMeta]) -> list[str]:
+        named = [m.doc_id for m in references.named_documents(self.retriever, text, docs)]
         formal = [r[2] for r in reference_spans(text)]
-        return references.superseded(self._catalog, list(dict.fromkeys(named + formal)), exclude)
+        return references.superseded(self._catalog, list(dict.fromkeys(named + formal)), exclude, set(docs))
 
 
 def _pairs(text: str, terms: set[str]) -> set[str]:

@@ -4,6 +4,7 @@ it relies on that another indexed document replaces, amends or repeals (catalog 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
@@ -27,20 +28,24 @@ class DatedReference:
     value: date
 
 
-def named_documents(retriever: Retriever, text: str) -> list[DocMeta]:
-    """Indexed documents a statement names, formally ("57-NQ/TW") or informally ("Nghị quyết 57")."""
-    docs = retriever.documents()
-    keys, _missing = retriever.resolve(find_refs(text))
+def named_documents(retriever: Retriever, text: str, docs: dict[str, DocMeta] | None = None) -> list[DocMeta]:
+    """Indexed documents (of `docs`, those the reader may see; default all) a statement names, formally
+    ("57-NQ/TW") or informally ("Nghị quyết 57")."""
+    docs = retriever.documents() if docs is None else docs
+    keys, _missing = retriever.resolve(find_refs(text), docs)
     return [docs[k] for k in keys if k in docs]
 
 
-def dated_references(retriever: Retriever, text: str) -> list[tuple[DatedReference, DocMeta]]:
-    """Dates the statement gives indexed documents, with the document: a date right after a reference
-    ("20-NQ/TW ngày 01/11/2013"), or after "ban hành" in a statement that names one indexed document."""
+def dated_references(
+    retriever: Retriever, text: str, docs: dict[str, DocMeta] | None = None
+) -> list[tuple[DatedReference, DocMeta]]:
+    """Dates the statement gives indexed documents (of `docs`, default all), with the document: a date right after
+    a reference ("20-NQ/TW ngày 01/11/2013"), or after "ban hành" in a statement that names one indexed document."""
+    docs = retriever.documents() if docs is None else docs
     prepared, found = mentions(text)
     refs = reference_spans(text)
-    named = named_documents(retriever, text)
-    by_id = {meta.doc_id: meta for meta in retriever.documents().values()}
+    named = named_documents(retriever, text, docs)
+    by_id = {meta.doc_id: meta for meta in docs.values()}
     out: list[tuple[DatedReference, DocMeta]] = []
     for m in found:
         if m.kind != "date" or m.value.count("-") != 2:
@@ -83,13 +88,14 @@ def sentence_with_date(chunks: list[Chunk], value: date, ref: str) -> tuple[Chun
     return found[0][1], found[0][2]
 
 
-def superseded(catalog: Catalog, doc_ids: list[str], exclude: set[str]) -> list[str]:
-    """Notes for each document that another indexed document replaces, amends or repeals."""
+def superseded(catalog: Catalog, doc_ids: list[str], exclude: set[str], visible: Collection[str] | None = None) -> list[str]:
+    """Notes for each document that another indexed document replaces, amends or repeals; only documents whose
+    keys are in `visible` (those the reader may see; default all) are named as the ones that do."""
     notes: list[str] = []
     for doc_id in doc_ids:
         _out, incoming = catalog.relations(doc_id)
         for rel, src in incoming:
-            if rel not in SUPERSEDING or src in exclude:
+            if rel not in SUPERSEDING or src in exclude or (visible is not None and src not in visible):
                 continue
             rec = catalog.by_key(src)
             src_id = rec.meta.doc_id if rec else src

@@ -1,6 +1,7 @@
 """The web UI in headless Chromium against the real service (uvicorn on a free loopback port): log in, ask and
 see the cited quote highlighted in its passage, upload a document, and, as a lower-clearance user, fail to see
-a "mật" document. The ask page's screenshot is checked: a PNG of the viewport's size, with the highlight colour."""
+a "mật" document; check a draft and see each statement's verdict with the directive's quote highlighted.
+The screenshots are checked: a PNG of the viewport's size, with the highlight colour."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.api.conftest import ANSWERABLE, GOOD_OUTPUT, NOTICE, QUOTE, Office, RepeatingGenerator, make_office, make_pipeline
+from tests.api.test_check import DRAFT
 
 CHROMIUM = "/usr/bin/chromium"
 VIEWPORT = {"width": 1280, "height": 900}
@@ -184,5 +186,96 @@ def test_an_evaluation_run_and_its_report_in_the_browser(server: Server) -> None
             expect(report.locator("#metrics tbody tr").first).to_be_visible(timeout=30_000)
             expect(report.locator("h1")).to_have_text("Đánh giá: sample_smoke.jsonl")
             expect(page.locator("#runs tbody tr")).to_have_count(1)
+        finally:
+            browser.close()
+
+
+@pytest.mark.browser
+def test_a_draft_check_in_the_browser(server: Server, tmp_path: Path) -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} missing: apt-get install -y chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        try:
+            page = browser.new_page(viewport=VIEWPORT)
+            outside: list[str] = []
+            page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((server.url, "data:")) else None)
+            page.goto(server.url + "/login")
+            page.fill("#username", "drafter")
+            page.fill("#secret", server.office.tokens["drafter"])
+            page.click("#login-button")
+            expect(page).to_have_url(server.url + "/")
+
+            # paste a draft, check it against 15-NQ/TU: one statement agrees, one contradicts
+            page.click("header nav a[href='/check']")
+            expect(page).to_have_url(server.url + "/check")
+            page.fill("#draft-text", DRAFT)
+            page.fill("#against", "15-NQ/TU")
+            page.click("#check-button")
+            bad = page.locator("#statements .statement.v-contradicts")
+            expect(bad).to_have_count(1, timeout=30_000)
+            expect(page.locator("#status")).to_contain_text("Xong")
+            expect(bad.locator(".verdict")).to_have_text("mâu thuẫn")
+            expect(bad.locator(".text")).to_contain_text("Kinh tế số chiếm 30% GRDP")
+            expect(bad.locator(".diff")).to_have_text("Khác nhau (tỷ lệ phần trăm): dự thảo “30%”, văn bản “25%”")
+            expect(bad.locator(".fix")).to_contain_text("25% GRDP")
+            expect(bad.locator(".source .doc")).to_have_text("15-NQ/TU")
+            expect(bad.locator(".source .crumb")).to_contain_text("Mục tiêu")
+            expect(bad.locator(".source mark")).to_contain_text("25% GRDP")
+            context = bad.locator(".source .context").inner_text()
+            assert len(context) > len(bad.locator(".source mark").inner_text()) + 20  # the quote sits inside its passage
+            good = page.locator("#statements .statement.v-consistent")
+            expect(good.locator(".source mark")).to_contain_text("1,5% GRDP")
+            expect(page.locator("#summary .count.v-contradicts")).to_have_text("mâu thuẫn: 1")
+            expect(page.locator("#summary .count.v-consistent")).to_have_text("nhất quán: 1")
+            expect(page.locator("#summary .count.v-not_covered")).to_have_text("không có căn cứ: 0")
+            colour = bad.evaluate("el => getComputedStyle(el).borderLeftColor")
+            assert colour == "rgb(224, 90, 90)", colour  # red for a contradiction
+            shot = tmp_path / "check.png"
+            page.screenshot(path=str(shot))
+            data = shot.read_bytes()
+            assert png_size(data) == (VIEWPORT["width"], VIEWPORT["height"])
+            assert highlight_pixels(data) > 300, "the highlight colour is not on the screenshot"
+
+            # the counts filter the list
+            page.click("#summary .count.v-consistent")
+            expect(bad).to_be_hidden()
+            expect(good).to_be_visible()
+            page.click("#summary .count.v-consistent")
+            expect(bad).to_be_visible()
+
+            # a file instead of pasted text; a directive above the reviewer's clearance is "not indexed"
+            draft = tmp_path / "bao-cao.md"
+            draft.write_text(DRAFT, "utf-8")
+            page.set_input_files("#draft-file", str(draft))
+            page.click("#check-button")
+            expect(page.locator("#report-title")).to_have_text("Kết quả: bao-cao.md", timeout=30_000)
+            expect(bad).to_have_count(1)
+            page.click("#logout")
+            page.fill("#username", "reviewer")
+            page.fill("#secret", server.office.tokens["reviewer"])
+            page.click("#login-button")
+            expect(page).to_have_url(server.url + "/")
+            page.goto(server.url + "/check")
+            page.fill("#draft-text", DRAFT)
+            page.fill("#against", "77-BC/TU")
+            page.click("#check-button")
+            expect(page.locator("#check-error")).to_have_text("Lỗi: Văn bản 77-BC/TU không có trong kho tài liệu đã nạp.")
+
+            # analysts do not check drafts: no link, and the page says so
+            page.click("#logout")
+            page.fill("#username", "analyst")
+            page.fill("#secret", server.office.tokens["analyst"])
+            page.click("#login-button")
+            expect(page).to_have_url(server.url + "/")
+            assert page.locator("header nav a[href='/check']").is_hidden()
+            page.goto(server.url + "/check")
+            expect(page.locator("#status")).to_contain_text("không được kiểm tra dự thảo")
+            assert page.locator("#check-button").is_disabled()
+            assert outside == []
         finally:
             browser.close()

@@ -1,6 +1,7 @@
 """Clearance: canary passages planted at every access level must never reach a person below that level —
 not through an answer, a citation, a passage list, a prompt, a document list or view, a relation, an upload
-report, the OpenAI-compatible endpoint, or an evaluation run and its report.
+report, the OpenAI-compatible endpoint, an evaluation run and its report, or a draft check (its evidence,
+notes, dates, and the directives named to check against).
 
 Four documents, one per level, each holding a unique canary string. Four users, one per clearance, all with
 the admin role so that every endpoint is open to them and only clearance differs. Each check also has a
@@ -253,3 +254,66 @@ def test_a_document_raised_above_a_viewers_clearance_disappears_from_old_runs(of
         finally:
             (folder / "manifest.yaml").write_text(manifest, "utf-8")
             assert svc.pipeline.ingest([folder / "thong-bao-1.md"])[0].status == "replaced"
+
+
+# A draft (its own number in its header) whose second statement fits the "tối mật" document best (its figure,
+# 40); the others give each document a date.
+CHECK_DRAFT = (
+    f"Số 90-BC/TU\n\n# BÁO CÁO\n\n{COMMON}\n\n"
+    "Chương trình bảo vệ rừng phòng hộ đầu nguồn có mã đối chiếu riêng, giao khoán 40 nghìn héc-ta.\n\n"
+    + "".join(f"Thông báo số {DOC_ID[r]} ngày 20/6/2025 về chương trình bảo vệ rừng phòng hộ đầu nguồn.\n" for r in range(4))
+)
+
+
+def shown_by_check(report: dict[str, Any]) -> str:
+    """What a check shows beyond the draft's own words: evidence, differences, flags, notes, resolved directives."""
+    parts = [report["against"], report["notes"], report["errors"]]
+    for st in report["statements"]:
+        parts += [st["evidence"], [d["directive"] for d in st["differences"]], st["flags"], st["note"]]
+    return json.dumps(parts, ensure_ascii=False)
+
+
+@RANKS
+def test_draft_check_evidence_notes_and_prompts(office: Office, rank: int) -> None:
+    generator = office.pipeline.generator
+    assert isinstance(generator, RepeatingGenerator)
+    generator.prompts.clear()
+    with office.client(f"u{rank}") as c:
+        plain = c.post("/check", json={"text": CHECK_DRAFT})
+        streamed = c.post("/check", json={"text": CHECK_DRAFT, "stream": True})
+        md = c.post("/check", json={"text": CHECK_DRAFT, "format": "md"})
+    assert plain.status_code == streamed.status_code == md.status_code == 200, plain.text
+    report = plain.json()
+    assert_clean(plain.text + streamed.text + md.text, rank, ids=False)  # the draft names every document itself
+    assert_clean(shown_by_check(report), rank)
+    assert_clean(shown_by_check(sse_events(streamed.text)[-1][1]), rank)
+    dated = report["statements"][2:]
+    # control: a date given to a visible document is checked against its issue date; a hidden one is not
+    assert [any(d["kind"] == "date" for d in st["differences"]) for st in dated] == [r <= rank for r in range(4)]
+    evidence = [e for st in report["statements"] for e in st["evidence"]]
+    assert evidence and {e["doc_id"] for e in evidence} <= {DOC_ID[r] for r in range(rank + 1)}
+    assert any(CANARY[r] in e["context"]["text"] for e in evidence for r in range(rank + 1))  # control
+    prompts = "\n".join(m.content for prompt in generator.prompts for m in prompt)
+    assert_clean(prompts, rank, ids=False)  # the statements in the prompts name the documents themselves
+
+
+@RANKS
+def test_draft_check_against_a_hidden_document_is_like_one_that_does_not_exist(office: Office, rank: int) -> None:
+    with office.client(f"u{rank}") as c:
+        absent = c.post("/check", json={"text": CHECK_DRAFT, "against": ["99-TB/TU"]})
+        assert absent.status_code == 422
+        for r in range(4):
+            for stream in (False, True):
+                reply = c.post("/check", json={"text": CHECK_DRAFT, "against": [DOC_ID[r]], "stream": stream})
+                if r > rank:  # the same status and message as a document that was never indexed
+                    assert reply.status_code == 422
+                    assert reply.json()["detail"] == absent.json()["detail"].replace("99-TB/TU", DOC_ID[r])
+                else:
+                    assert reply.status_code == 200
+                    body = sse_events(reply.text)[-1][1] if stream else reply.json()
+                    assert body["against"] == [DOC_ID[r]]
+                    assert {e["doc_id"] for st in body["statements"][:2] for e in st["evidence"]} == {DOC_ID[r]}
+                    # a date given to a document is quoted from that document, when the reader may see it
+                    evidence = {e["doc_id"] for st in body["statements"] for e in st["evidence"]}
+                    assert evidence <= {DOC_ID[x] for x in range(rank + 1)}
+                    assert_clean(shown_by_check(body), rank)

@@ -18,6 +18,7 @@ from assistant.check.results import EXIT_CONTRADICTIONS, EXIT_ERROR, EXIT_OK, St
 from assistant.check.statements import Statement
 from assistant.normalize import match_key
 from assistant.pipeline import Pipeline
+from assistant.retrieve import Filters
 from assistant.settings import Settings
 from tests.fakes import HashEmbedder, ScriptedGenerator
 
@@ -43,6 +44,8 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Pat
     corpus = root / "corpus"
     shutil.copytree(sample_dir, corpus)
     (corpus / "chi-thi-21-CT-TU.txt").write_text(AMENDING, "utf-8")
+    with (corpus / "manifest.yaml").open("a", encoding="utf-8") as manifest:  # the amending directive is "mật"
+        manifest.write('  "chi-thi-21-CT-TU.txt":\n    access_level: "mật"\n')
     p = Pipeline(Settings(index_dir=root / "idx", model_dir=root / "models", answer_mode="extractive"), embedder=HashEmbedder())
     reports = p.ingest([corpus])
     p.close()
@@ -218,3 +221,44 @@ def test_rewrite_checks() -> None:
     assert not rewrite_ok("Nghị quyết hạn chế các tổ chức nghiên cứu thành lập doanh nghiệp.", stmt, quote)
     assert not rewrite_ok("Nghị quyết cho phép 5 tổ chức nghiên cứu thành lập doanh nghiệp.", stmt, quote)
     assert not rewrite_ok(stmt, stmt, quote)
+
+
+PUBLIC = Filters(max_access_rank=0)  # a reader cleared for "công khai" only
+DATED_HIDDEN = "Chỉ thị số 21-CT/TU ngày 5/6/2025 yêu cầu các cơ quan xác định cấp độ an toàn của hệ thống thông tin."
+
+
+def test_a_directive_above_the_clearance_is_reported_like_one_that_does_not_exist(make) -> None:  # type: ignore[no-untyped-def]
+    p, _gen = make()
+    assert p.checker.resolve(["21-CT/TU"]) == (["21-CT/TU"], [])  # control: without a clearance it is there
+    hidden = p.checker.resolve(["21-CT/TU"], PUBLIC)
+    absent = p.checker.resolve(["22-CT/TU"], PUBLIC)
+    assert hidden[0] == absent[0] == []
+    assert [e.replace("21-CT/TU", "X") for e in hidden[1]] == [e.replace("22-CT/TU", "X") for e in absent[1]]
+    report = p.check(("du-thao.md", DATED_HIDDEN), ["Chỉ thị 21"], filters=PUBLIC)
+    assert report.errors == ["Văn bản Chỉ thị 21 không có trong kho tài liệu đã nạp."] and not report.checks
+
+
+def test_nothing_above_the_clearance_reaches_a_check(make) -> None:  # type: ignore[no-untyped-def]
+    p, gen = make()
+    flagged = "Thực hiện Chỉ thị số 05-CT/TU, các cơ quan đã xác định cấp độ an toàn hệ thống thông tin."
+    draft = f"Số 50-BC/TU\n\n# BÁO CÁO\n\n{flagged}\n\n{DATED_HIDDEN}\n"
+    full = p.check(("du-thao.md", draft))
+    gen.prompts.clear()
+    public = p.check(("du-thao.md", draft), filters=PUBLIC)
+    # control: with every document visible, the mật directive flags, dates and quotes
+    assert any("21-CT/TU" in f for f in full.checks[0].flags), full.checks[0].flags
+    assert full.checks[1].verdict == "contradicts" and full.checks[1].differences[0].kind == "date"
+    assert full.checks[1].evidence[0].doc_id == "21-CT/TU"
+    # at "công khai": no flag naming it, no date compared with it, no passage of it, no word of it
+    assert full.checks[1].differences[0].directive == "ngày 02/06/2025"  # its issue date, from the catalog
+    assert public.checks[0].flags == ()
+    assert all("02/06/2025" not in d.directive for c in public.checks for d in c.differences)
+    shown = [e for c in public.checks for e in c.evidence]
+    assert shown and all(e.doc_id != "21-CT/TU" for e in shown)
+    hidden_text = p.catalog.document_text(p.catalog.keys_for_doc_id("21-CT/TU")[0])
+    secret_words = "cấp độ an toàn của hệ thống thông tin trong quý III"
+    assert secret_words in hidden_text
+    assert all(secret_words not in e.quote for e in shown)
+    assert public.notes == [] and public.against == []
+    prompts = "\n".join(m.content for prompt in gen.prompts for m in prompt)
+    assert "quý III năm 2025" not in prompts

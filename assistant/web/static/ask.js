@@ -27,18 +27,6 @@ function renderAnswerText(text) {
   box.append(text.slice(last));
 }
 
-function highlighted(context) {
-  // context.text is the passage's source text; [quote_start, quote_end) is the cited quote in it.
-  const node = App.el("div", { class: "context" });
-  const { text, quote_start: qs, quote_end: qe } = context;
-  if (qs === null || qe === null || qs < 0 || qe > text.length || qs >= qe) {
-    node.append(text);
-    return node;
-  }
-  node.append(text.slice(0, qs), App.el("mark", { text: text.slice(qs, qe) }), text.slice(qe));
-  return node;
-}
-
 function renderSources(answer) {
   const box = $("sources");
   box.replaceChildren();
@@ -51,12 +39,12 @@ function renderSources(answer) {
     const head = App.el(
       "div", { class: "head" },
       App.el("span", { class: "n", text: `[${c.n}]` }),
-      App.el("a", { class: "doc", href: `/library#doc=${encodeURIComponent(passage.key || c.doc_id)}`, text: c.doc_id }),
+      App.docLink(passage.key, c.doc_id),
       App.el("span", { class: "crumb", text: c.breadcrumb || "" }),
       App.el("span", { class: "verified", text: c.verified ? "✓ đã kiểm chứng" : "✗ chưa kiểm chứng" }),
     );
     const card = App.el("div", { class: "source", id: `source-${c.n}` }, head);
-    if (c.context) card.append(highlighted(c.context));
+    if (c.context) card.append(App.highlighted(c.context));
     else card.append(App.el("blockquote", { text: `“${c.quote}”` }));
     box.append(card);
   }
@@ -89,36 +77,18 @@ async function ask(question) {
     const body = await res.json().catch(() => null);
     throw new Error(App.detail(body, res));
   }
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += decoder.decode(value, { stream: true });
-    let cut;
-    while ((cut = buffer.indexOf("\n\n")) >= 0) {
-      const block = buffer.slice(0, cut);
-      buffer = buffer.slice(cut + 2);
-      let event = "message";
-      let data = "";
-      for (const line of block.split("\n")) {
-        if (line.startsWith("event: ")) event = line.slice(7);
-        else if (line.startsWith("data: ")) data += line.slice(6);
-      }
-      const payload = data ? JSON.parse(data) : null;
-      if (event === "passages") {
-        renderPassages(payload);
-        $("status").textContent = "Đã tìm thấy căn cứ; mô hình đang trả lời…";
-      } else if (event === "text") {
-        $("draft").textContent += payload;
-      } else if (event === "answer") {
-        renderAnswer(payload);
-      } else if (event === "error") {
-        throw new Error(payload.detail);
-      }
+  await App.readEvents(res, (event, payload) => {
+    if (event === "passages") {
+      renderPassages(payload);
+      $("status").textContent = "Đã tìm thấy căn cứ; mô hình đang trả lời…";
+    } else if (event === "text") {
+      $("draft").textContent += payload;
+    } else if (event === "answer") {
+      renderAnswer(payload);
+    } else if (event === "error") {
+      throw new Error(payload.detail);
     }
-  }
+  });
 }
 
 App.header().then(() => {

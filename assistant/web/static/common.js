@@ -28,6 +28,46 @@ const App = {
     return body;
   },
 
+  async readEvents(res, onEvent) {
+    // Server-sent events of a fetch response: onEvent(name, data) for each, data parsed from its JSON line.
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let cut;
+      while ((cut = buffer.indexOf("\n\n")) >= 0) {
+        const block = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        let event = "message";
+        let data = "";
+        for (const line of block.split("\n")) {
+          if (line.startsWith("event: ")) event = line.slice(7);
+          else if (line.startsWith("data: ")) data += line.slice(6);
+        }
+        onEvent(event, data ? JSON.parse(data) : null);
+      }
+    }
+  },
+
+  highlighted(context) {
+    // A passage's source text with the cited quote, [quote_start, quote_end) of context.text, in a <mark>.
+    const node = App.el("div", { class: "context" });
+    const { text, quote_start: qs, quote_end: qe } = context;
+    if (qs === null || qe === null || qs < 0 || qe > text.length || qs >= qe) {
+      node.append(text);
+      return node;
+    }
+    node.append(text.slice(0, qs), App.el("mark", { text: text.slice(qs, qe) }), text.slice(qe));
+    return node;
+  },
+
+  docLink(key, docId) {
+    return App.el("a", { class: "doc", href: `/library#doc=${encodeURIComponent(key || docId)}`, text: docId });
+  },
+
   detail(body, res) {
     if (body && typeof body.detail === "string") return body.detail;
     if (body && Array.isArray(body.detail)) return body.detail.map((d) => d.msg).join("; ");
