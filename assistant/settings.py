@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     llm_threads: int = Field(default=2, ge=1, description="CPU threads for llama.cpp.")
     llm_max_tokens: int = Field(default=320, ge=16, description="Most tokens the model may generate for one answer.")
     llm_prompt_lookup: int = Field(
-        default=0,
+        default=10,
         ge=0,
         le=32,
         description="llama.cpp in-process: tokens drafted by prompt-lookup decoding (speculation that copies "

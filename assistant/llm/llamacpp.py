@@ -24,7 +24,7 @@ class LlamaCppGenerator:
         draft = LlamaPromptLookupDecoding(num_pred_tokens=prompt_lookup) if prompt_lookup else None
         self._llm = Llama(
             model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads, n_batch=512,
-            seed=0, verbose=False, draft_model=draft,
+            seed=0, verbose=False, draft_model=draft, logits_all=draft is not None,  # speculation checks every position
         )  # fmt: skip
         self._max_tokens = max_tokens
         self._ctx = n_ctx
