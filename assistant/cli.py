@@ -351,6 +351,22 @@ def eval_compare(
     raise typer.Exit(0 if result.ok else 1)
 
 
+@eval_app.command("gate")
+def eval_gate(
+    run_dir: Path,
+    thresholds: Annotated[str, typer.Option(help="Comma-separated evidence-coverage thresholds.")] = "0,0.2,0.3,0.35,0.4,0.5",
+) -> None:
+    """Score a run as if its evidence gate had been each threshold (run it with min_evidence_coverage 0)."""
+    from assistant.evaluation.calibrate import format_gate_table, gate_table
+
+    try:
+        rows = gate_table(run_dir, [float(t) for t in thresholds.split(",") if t.strip()])
+    except (OSError, ValueError) as exc:
+        console.print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(2) from exc
+    print(format_gate_table(rows))
+
+
 @eval_app.command("alqac")
 def eval_alqac(
     alqac_dir: Annotated[Path, typer.Argument(help="The ALQAC folder, e.g. ../shared/corpora/alqac.")],
