@@ -293,13 +293,18 @@ def eval_run(
     retrieval_only: Annotated[bool, typer.Option(help="Score retrieval only; no answers.")] = False,
     extractive: Annotated[bool, typer.Option(help="Answer in extractive mode (no LLM).")] = False,
     limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
+    every: Annotated[int, typer.Option(min=1, help="Only every K-th question, from the first (before --limit).")] = 1,
     config: Annotated[Path | None, typer.Option("--config", help="YAML settings file for this run.")] = None,
+    baseline: Annotated[str | None, typer.Option(help="Run a baseline instead of our pipeline: 'langchain'.")] = None,
+    baseline_index: Annotated[Path | None, typer.Option(help="The baseline's own Chroma folder (cached).")] = None,
 ) -> None:
     """Index the corpora (cached by content and settings), run every item, write items.jsonl, summary.json, report.html."""
     from assistant.evaluation.runner import run_eval
 
     if config is not None:
         _state["config"] = config
+    if baseline not in (None, "langchain"):
+        raise typer.BadParameter(f"unknown baseline {baseline!r}; the one there is: langchain", param_hint="--baseline")
     s = _settings(**({"answer_mode": "extractive"} if extractive else {}))
     out = out or Path("runs") / f"{set_path.stem}-{date.today():%Y%m%d}-{os.getpid()}"
     with _progress() as bar:
@@ -308,7 +313,14 @@ def eval_run(
         def progress(name: str, done: int, total: int) -> None:
             bar.update(task, total=total, completed=done, description=f"{name[:40]}")
 
-        summary = run_eval(set_path, corpus, s, out, retrieval_only=retrieval_only, progress=progress, limit=limit)
+        if baseline:
+            from assistant.evaluation.baseline import run_baseline_eval
+
+            summary = run_baseline_eval(set_path, corpus, s, out, index_dir=baseline_index, retrieval_only=retrieval_only,
+                                        progress=progress, limit=limit, every=every)  # fmt: skip
+        else:
+            summary = run_eval(set_path, corpus, s, out, retrieval_only=retrieval_only, progress=progress, limit=limit,
+                               every=every)  # fmt: skip
     console.print(summary["table"], highlight=False)
     failed = summary["config"]["ingest_failed"]
     if failed:
@@ -342,11 +354,12 @@ def eval_compare(
     run_a: Path,
     run_b: Path,
     fail_if: Annotated[list[str] | None, typer.Option("--fail-if", help="METRIC<DELTA, e.g. mrr@10<-0.02")] = None,
+    common: Annotated[bool, typer.Option(help="Score both runs on the items they share only.")] = False,
 ) -> None:
     """Per-metric deltas (b − a) and per-item wins and losses; exit 1 when a gate fails."""
     from assistant.evaluation.compare import compare, format_compare
 
-    result = compare(run_a, run_b, list(fail_if or []))
+    result = compare(run_a, run_b, list(fail_if or []), common=common)
     console.print(format_compare(result), highlight=False)
     raise typer.Exit(0 if result.ok else 1)
 

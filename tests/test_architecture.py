@@ -34,7 +34,7 @@ ADAPTERS: dict[str, set[str]] = {
     "python_multipart": {"assistant/api/upload.py"},
     "httpx": {"assistant/llm/openai_http.py"},
 }
-LANGCHAIN_ALLOWED = {"assistant/lc_retriever.py", "assistant/baseline.py"}
+LANGCHAIN_ALLOWED = {"assistant/lc_retriever.py", "assistant/lc_baseline.py"}
 
 
 def _modules() -> list[Path]:

@@ -7,6 +7,7 @@ values come from `summary.json`; when it is missing they are recomputed from `it
 Gates (`fail_if`): "<metric><<threshold>" fails when (b − a) < threshold, e.g. "mrr@10<-0.02";
 "<metric>><threshold>" fails when (b − a) > threshold, e.g. "latency.total.p95>0.5". A gate on a
 metric that one of the runs lacks fails too; an unknown metric name is a ValueError.
+With `common`, both runs are scored on the items they share (a `--limit` run against a full run).
 """
 
 from __future__ import annotations
@@ -99,11 +100,22 @@ def parse_gate(text: str) -> tuple[str, str, float]:
     return match["name"], match["op"], float(match["value"])
 
 
-def compare(run_a: Path, run_b: Path, fail_if: list[str]) -> CompareResult:
+def compare(run_a: Path, run_b: Path, fail_if: list[str], *, common: bool = False) -> CompareResult:
+    """`common`: score both runs on the items they share only (metrics recomputed from items.jsonl), e.g. a
+    run with `--limit` against a full run."""
     run_a, run_b = Path(run_a), Path(run_b)
     gates = [parse_gate(g) for g in fail_if]  # parse errors surface before any file is read
     rec_a, rec_b = load_records(run_a), load_records(run_b)
-    ma, mb = load_metrics(run_a, rec_a), load_metrics(run_b, rec_b)
+    if common:
+        for run, recs in ((run_a, rec_a), (run_b, rec_b)):
+            if not recs:
+                raise ValueError(f"{run}: no items.jsonl; --common needs the items of both runs")
+        shared = {str(r.get("id")) for r in rec_a} & {str(r.get("id")) for r in rec_b}
+        rec_a = [r for r in rec_a if str(r.get("id")) in shared]
+        rec_b = [r for r in rec_b if str(r.get("id")) in shared]
+        ma, mb = dict(summarize(rec_a)["metrics"]), dict(summarize(rec_b)["metrics"])
+    else:
+        ma, mb = load_metrics(run_a, rec_a), load_metrics(run_b, rec_b)
     known = metric_names() | set(ma) | set(mb)
     for name, _, _ in gates:
         if name not in known and not _LATENCY.match(name):

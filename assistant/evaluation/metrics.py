@@ -239,20 +239,22 @@ def _answer_scores(record: Record) -> dict[str, float]:
     holds an expected quote (or whose quote lies inside one); without expected quotes: whose passage
     belongs to an expected doc); citation_recall (share of expected quotes held by a verified
     citation's passage or quote; 0 when refused); with a reference answer and not refused:
-    correctness and token_f1."""
+    correctness and token_f1. `citations: null` marks a system that gives no citations (the LangChain
+    baseline): citation scores are then not applicable, rather than zero."""
     answer = record["answer"]
     refused = answer.get("mode") == "refused"
     answerable = bool(record.get("answerable", True))
     scores = {"abstention_ok": 1.0 if refused != answerable else 0.0}
     if not answerable:
         return scores
+    cites = answer.get("citations") is not None
     by_chunk = {str(p.get("chunk_id")): p for p in record.get("retrieved") or []}
     citations = _citations(record)
     expected_docs, quotes = list(record.get("expected_docs") or []), _quotes(record)
-    if citations:
+    if cites and citations:
         ok = [_citation_ok(c, by_chunk, expected_docs, quotes) for c in citations]
         scores["citation_precision"] = sum(ok) / len(ok)
-    if quotes:
+    if cites and quotes:
         covered = []
         verified = [c for c in citations if c.get("verified")] if not refused else []
         for q in quotes:

@@ -42,6 +42,13 @@ def corpus_key(corpora: Sequence[Path], settings: Settings, embedder_name: str) 
     return h.hexdigest()[:20]
 
 
+def pick(questions: list[QuestionItem], limit: int | None = None, every: int = 1) -> list[QuestionItem]:
+    """Every `every`-th question from the first (a spread-out subset of a set ordered by kind), then the first `limit`."""
+    if every < 1:
+        raise ValueError(f"every must be at least 1, not {every}")
+    return questions[::every][:limit]
+
+
 def hit_record(rank: int, hit: Hit) -> dict[str, Any]:
     return {
         "rank": rank,
@@ -180,10 +187,10 @@ def run_eval(
     generator: Generator | None = None,
     progress: Progress | None = None,
     limit: int | None = None,
+    every: int = 1,
 ) -> dict[str, Any]:
     questions, drafts = load_items(set_path)
-    if limit is not None:
-        questions = questions[:limit]
+    questions = pick(questions, limit, every)
     cache_root = cache_root or settings.index_dir.parent / "eval-indexes"
     pipe, reports, cached = prepare_index(
         corpora, settings, cache_root, embedder=embedder, generator=generator, progress=progress
