@@ -92,8 +92,9 @@ def locate(hit: Hit, quote: str, doc_text: str) -> tuple[int, int] | None:
 
 
 def fragments(quote: str) -> list[str]:
-    """Pieces of a quote that spans lines or an elision ("…"), each of which must be verbatim on its own."""
-    parts = re.split(r"\n+|\s*(?:…|\.\.\.)\s*", quote)
+    """Pieces of a quote that spans lines, an elision ("…") or a heading's colon ("a) Đến năm 2030: tổng chi
+    …", a heading joined to a list item below it), each of which must be verbatim on its own."""
+    parts = re.split(r"\n+|\s*(?:…|\.\.\.)\s*|(?<=:)\s+", quote)
     return [p.strip() for p in parts if len(match_key(p).split()) >= 3]
 
 
@@ -111,11 +112,12 @@ def trim_quote(quote: str) -> str:
 
 def _readings(quote: str) -> list[str]:
     """The quote as written, with its edges trimmed, and, when it was cut at the schema's length limit,
-    without its last (possibly broken) word."""
+    without its last (possibly broken) word; each also with its first letter in the other case (a model
+    that starts a quote mid-sentence, or joins a list item to its heading, changes that letter's case)."""
     out = [quote, trim_quote(quote)]
     if len(quote) >= QUOTE_MAX - 1 and " " in quote.strip():
         out.append(trim_quote(quote.strip().rsplit(" ", 1)[0]))
-    return out
+    return out + [q[0].swapcase() + q[1:] for q in out[1:] if q[:1].isalpha() and q[0].swapcase() != q[0]]
 
 
 def clean_answer(text: str) -> str:
@@ -136,11 +138,7 @@ def verified_quote(claim: Claim, hit: Hit) -> str | None:
     for quote in _readings(claim.quote):
         if quote_in_passage(quote, hit):
             return quote
-    found = [
-        next(v for v in (f, trim_quote(f)) if quote_in_passage(v, hit))
-        for f in fragments(claim.quote)
-        if quote_in_passage(f, hit) or quote_in_passage(trim_quote(f), hit)
-    ]
+    found = [v for f in fragments(claim.quote) if (v := next((r for r in _readings(f) if quote_in_passage(r, hit)), None))]
     if not found:
         return None
     wanted = numbers(claim.answer)

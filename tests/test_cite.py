@@ -273,3 +273,23 @@ def test_punctuation_at_the_quote_edges_is_tolerated_and_the_source_shown(quote:
 def test_punctuation_inside_a_quote_is_not_tolerated() -> None:
     v = _one(Claim(1, "Tổng chi cho nghiên cứu khoa học. Và phát triển công nghệ đạt 2% GRDP", "2% GRDP."))
     assert v.citation is None
+
+
+def test_a_heading_joined_to_a_lowercased_list_item_verifies_as_the_item() -> None:
+    text = "a) Đến năm 2030:\n\n- Kinh tế số chiếm 25% GRDP.\n- Tổng chi cho nghiên cứu khoa học đạt 1,5% GRDP."
+    hit = Hit(Chunk("9-NQ/TU", 0, text, ("II",), 0, len(text)), DocMeta("9-NQ/TU", key="9-NQ/TU"), 1.0)
+    joined = "a) Đến năm 2030: tổng chi cho nghiên cứu khoa học đạt 1,5% GRDP."
+    [v] = verify([Claim(1, joined, "1,5% GRDP")], [hit], {"9-NQ/TU": text})
+    assert v.citation is not None, v.reason
+    assert v.citation.quote == "Tổng chi cho nghiên cứu khoa học đạt 1,5% GRDP"  # the source's own case
+    assert text[v.citation.start : v.citation.end] == v.citation.quote
+    # the item's words must still be verbatim: a changed word is not a case difference
+    [bad] = verify([Claim(1, "a) Đến năm 2030: tổng chi cho đầu tư đạt 1,5% GRDP.", "1,5% GRDP")], [hit], {"9-NQ/TU": text})
+    assert bad.citation is None
+
+
+def test_only_the_first_letter_of_a_quote_may_differ_in_case() -> None:
+    ok = _one(Claim(1, "tổng chi cho nghiên cứu khoa học và phát triển công nghệ", "Có, cho phát triển công nghệ."))
+    assert ok.citation is not None and ok.citation.quote.startswith("Tổng chi"), ok.reason
+    bad = _one(Claim(1, "Tổng Chi cho nghiên cứu khoa học và phát triển công nghệ", "Có, cho phát triển công nghệ."))
+    assert bad.citation is None
