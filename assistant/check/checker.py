@@ -31,7 +31,7 @@ from assistant.check.statements import Statement, split_statements
 from assistant.cite import Claim, verify
 from assistant.docmeta import prepare, reference_spans
 from assistant.keyword import tokenize
-from assistant.normalize import normalize_text
+from assistant.normalize import match_key, normalize_text
 from assistant.rerank import ScoredSentence, key_terms, rerank, split_sentences
 from assistant.retrieve import Filters, Retriever, find_refs
 from assistant.types import Citation, DocMeta, Generator, Hit
@@ -108,7 +108,7 @@ class Checker:
         if not statements:
             report.errors.append(f"{name}: không tìm thấy câu nào để kiểm tra.")
             return report
-        exclude = {self_id} if self_id else set()
+        exclude = {self_id} if self_id and self._holds_draft(self_id, [text[st.start : st.end] for st in statements]) else set()
         visible = set(self.retriever.visible(filters or Filters()))
         report.notes += references.superseded(self._catalog, ids, exclude, visible)
         for i, st in enumerate(statements):
@@ -121,6 +121,16 @@ class Checker:
         return report
 
     # --- one statement ---------------------------------------------------------------------------
+    def _holds_draft(self, doc_id: str, statements: Sequence[str]) -> bool:
+        """Whether the index holds this draft itself under `doc_id`: at least half of its statements verbatim
+        in a document of that id. Only then is the document kept out of its own evidence; a draft pasted
+        without a header whose first line names another document ("Thông báo số 10-TB/TU") keeps that one."""
+        texts = [match_key(self._catalog.document_text(k)) for k in self._catalog.keys_for_doc_id(doc_id)]
+        if not texts:
+            return False
+        inside = sum(any(match_key(st) in t for t in texts) for st in statements)
+        return 2 * inside >= len(statements)
+
     def check_statement(
         self, st: Statement, doc_ids: Sequence[str] = (), *, exclude: set[str] | None = None, filters: Filters | None = None
     ) -> StatementCheck:

@@ -262,3 +262,23 @@ def test_nothing_above_the_clearance_reaches_a_check(make) -> None:  # type: ign
     assert public.notes == [] and public.against == []
     prompts = "\n".join(m.content for prompt in gen.prompts for m in prompt)
     assert "quý III năm 2025" not in prompts
+
+
+def test_a_pasted_draft_whose_first_line_names_a_directive_still_checks_against_it(make) -> None:  # type: ignore[no-untyped-def]
+    p, _gen = make()
+    # no header: the first line reads like the draft's own number, but the draft is not that document
+    draft = (
+        "Nghị quyết số 15-NQ/TU\n\n"
+        "Tỉnh phấn đấu đến năm 2030 tổng chi cho nghiên cứu khoa học và phát triển công nghệ đạt 1,5% GRDP.\n"
+    )
+    report = p.check(("dan.txt", draft))
+    assert [c.verdict for c in report.checks if "1,5%" in c.statement.text] == ["consistent"], report.checks
+    assert any(e.doc_id == "15-NQ/TU" for c in report.checks for e in c.evidence)
+
+
+def test_an_indexed_draft_is_never_its_own_evidence(make, sample_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    p, _gen = make()
+    report = p.check(sample_dir / "du-thao-bao-cao-45-BC-TU.pdf")
+    assert report.checks and not report.errors
+    assert all(e.doc_id != "45-BC/TU" for c in report.checks for e in c.evidence)
+    assert any(e.doc_id for c in report.checks for e in c.evidence), "other documents still give evidence"
