@@ -243,9 +243,7 @@ class Indexer:
             reused=reused,
         )
 
-    def _vectors(
-        self, inputs: list[str], keys: list[str], known: dict[str, list[float]]
-    ) -> tuple[list[list[float]], int]:
+    def _vectors(self, inputs: list[str], keys: list[str], known: dict[str, list[float]]) -> tuple[list[list[float]], int]:
         """A vector per input: stored ones where the index already has this exact input from this embedder,
         the rest embedded (each distinct input once). Returns the vectors and how many were reused."""
         todo: dict[str, str] = {}
