@@ -75,7 +75,8 @@ class Indexer:
             built = json.loads(have)
             raise IndexMismatch(
                 f"this index was built with embedding model {built['name']!r} (dim {built['dim']}); the configured model "
-                f"is {self.embedder.name!r} (dim {self.embedder.dim}). Use the same model, or a new index_dir."
+                f"is {self.embedder.name!r} (dim {self.embedder.dim}); vectors of the two are never mixed. Use the same "
+                "model and precision (embed_model, embed_backend, embed_precision; `auto` follows the index), or a new index_dir."
             )
 
     # --- consistency ----------------------------------------------------------------------------

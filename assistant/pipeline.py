@@ -6,6 +6,7 @@ neither (listing documents, doctor) stay fast. Tests pass their own embedder and
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
@@ -26,17 +27,56 @@ from assistant.settings import Settings
 from assistant.store import ChromaStore
 from assistant.types import Answer, Embedder, FileReport, Generator
 
+# How each (backend, precision) is named in the index: "<model>" or "<model>+<variant>".
+EMBED_VARIANTS: dict[tuple[str, str], str] = {
+    ("torch", "fp32"): "",  # the bare name, so indexes built before precisions existed stay valid
+    ("torch", "bf16"): "bf16",
+    ("torch", "int8"): "int8",
+    ("onnx", "fp32"): "onnx-fp32",
+    ("onnx", "int8"): "onnx-int8",
+}
 
-def build_embedder(settings: Settings) -> Embedder:
+
+def embedder_choice(settings: Settings, recorded: str | None = None) -> tuple[str, str, str]:
+    """(name the index records, backend, precision) of the configured embedder, without loading it.
+
+    With `embed_precision: auto`, an index built with the same model and backend keeps its own precision
+    (`recorded` is the index's `embedder` meta), so its vectors are never mixed with another precision's;
+    a new index gets bf16 on torch where the CPU computes bfloat16 natively, fp32 elsewhere.
+    """
+    backend, precision = settings.embed_backend, settings.embed_precision
+    if precision == "auto":
+        built = str(json.loads(recorded)["name"]) if recorded else ""
+        base, _, variant = built.partition("+")
+        followed = [k for k, v in EMBED_VARIANTS.items() if v == variant and k[0] == backend]
+        if base == settings.embed_model and followed:
+            precision = followed[0][1]
+        else:
+            from assistant.embed import native_bf16
+
+            precision = "bf16" if backend == "torch" and native_bf16() else "fp32"
+    if (backend, precision) not in EMBED_VARIANTS:
+        raise ValueError(f"embed_precision {precision} is not available with embed_backend {backend}")
+    variant = EMBED_VARIANTS[(backend, precision)]
+    return (f"{settings.embed_model}+{variant}" if variant else settings.embed_model), backend, precision
+
+
+def build_embedder(settings: Settings, recorded: str | None = None) -> Embedder:
+    name, backend, precision = embedder_choice(settings, recorded)
+    path = models.resolve(settings.model_dir, settings.embed_model)
+    if backend == "onnx":
+        from assistant.embed_onnx import OnnxEmbedder
+
+        return OnnxEmbedder(path, name, batch_size=settings.embed_batch_size, max_tokens=settings.embed_max_tokens,
+                            quantize=precision == "int8", threads=settings.llm_threads)  # fmt: skip
     from assistant.embed import SentenceTransformerEmbedder
 
-    path = models.resolve(settings.model_dir, settings.embed_model)
     return SentenceTransformerEmbedder(
         path,
-        settings.embed_model,
+        name,
         batch_size=settings.embed_batch_size,
         max_tokens=settings.embed_max_tokens,
-        quantize=settings.embed_quantize,
+        precision="bf16" if precision == "bf16" else "int8" if precision == "int8" else "fp32",
         threads=settings.llm_threads,
     )
 
@@ -71,7 +111,7 @@ class Pipeline:
 
     @cached_property
     def embedder(self) -> Embedder:
-        return self._embedder or build_embedder(self.settings)
+        return self._embedder or build_embedder(self.settings, self.catalog.get_meta("embedder"))
 
     @cached_property
     def generator(self) -> Generator | None:

@@ -46,8 +46,16 @@ class Settings(BaseSettings):
     embed_max_tokens: int = Field(
         default=512, ge=32, description="Longest passage input, in model tokens; longer input is truncated."
     )
-    embed_quantize: bool = Field(
-        default=False, description="Use dynamic int8 quantisation of the embedder's linear layers (faster on CPU)."
+    embed_backend: Literal["torch", "onnx"] = Field(
+        default="torch",
+        description="`torch`: sentence-transformers on PyTorch; `onnx`: the same model exported once to ONNX "
+        "(kept in the model store) and run on ONNX Runtime.",
+    )
+    embed_precision: Literal["auto", "fp32", "bf16", "int8"] = Field(
+        default="auto",
+        description="Numeric precision of the embedder. `auto`: an existing index's own precision (same model), "
+        "else bf16 where the CPU has native bfloat16 (AVX512-BF16/AMX) and fp32 elsewhere. bf16 is torch only; "
+        "int8 is dynamic quantisation (torch or onnx). The index records the choice and refuses another.",
     )
     llm_backend: Literal["llamacpp", "openai"] = Field(
         default="llamacpp",
