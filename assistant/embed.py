@@ -4,7 +4,6 @@ Precision (`embed_precision`): `fp32`; `bf16` (weights and activations in bfloat
 AVX512-BF16/AMX, which run its matrix products natively; vectors agree with fp32 to a cosine of ~0.9999);
 `int8` (torch dynamic quantisation of every linear layer: faster than fp32 but its vectors drift from fp32's,
 see the README's ingestion benchmark). `auto` picks bf16 where the CPU has native bfloat16 and fp32 elsewhere.
-The ONNX Runtime path lives in `embed_onnx.py`.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -48,11 +47,11 @@ class SentenceTransformerEmbedder:
             torch.set_num_threads(threads)
         self._name = name
         self._batch = batch_size
-        self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        # bf16 weights are read as such (every module, the dense layers too): a lower peak than converting after loading
+        model_kwargs: dict[str, Any] | None = {"dtype": torch.bfloat16} if precision == "bf16" else None
+        self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True, model_kwargs=model_kwargs)
         self._model.max_seq_length = min(max_tokens, self._model.max_seq_length or max_tokens)
-        if precision == "bf16":
-            self._model = self._model.to(torch.bfloat16)
-        elif precision == "int8":
+        if precision == "int8":
             self._model = torch.ao.quantization.quantize_dynamic(self._model, {torch.nn.Linear}, dtype=torch.qint8)
         self._model.eval()
         get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
@@ -74,9 +73,9 @@ class SentenceTransformerEmbedder:
 
         encode = getattr(self._model, f"encode_{kind}", self._model.encode)
         with torch.inference_mode():
-            vecs = encode(texts, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False,
-                          convert_to_tensor=True)  # fmt: skip
-        return [list(map(float, v)) for v in vecs.float().cpu().numpy()]
+            vecs = encode(texts, batch_size=batch_size, show_progress_bar=False, convert_to_tensor=True).float()
+            vecs = torch.nn.functional.normalize(vecs, p=2, dim=1)  # in fp32: a bf16 norm is only good to ~0.4%
+        return [list(map(float, v)) for v in vecs.cpu().numpy()]
 
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
@@ -85,39 +84,6 @@ class SentenceTransformerEmbedder:
 
     def embed_query(self, text: str) -> list[float]:
         return self._encode("query", [text], 1)[0]
-
-
-def export_onnx(model_dir: Path, out: Path) -> Path:
-    """Export a local sentence-transformers folder to one ONNX graph: token ids and mask in, the normalised
-    sentence embedding out (transformer, pooling, dense layers and normalisation, as the folder defines them)."""
-    import torch
-    from sentence_transformers import SentenceTransformer
-
-    st = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True).eval()
-
-    class Graph(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.st = st
-
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-            return self.st({"input_ids": input_ids, "attention_mask": attention_mask})["sentence_embedding"]
-
-    sample = st.tokenizer(["title: none | text: xin chào", "title: none | text: một câu dài hơn để có đệm"], padding=True,
-                          return_tensors="pt")  # fmt: skip
-    batch, seq = torch.export.Dim("batch"), torch.export.Dim("seq")
-    with torch.inference_mode():
-        torch.onnx.export(
-            Graph().eval(),
-            (sample["input_ids"], sample["attention_mask"]),
-            str(out),
-            input_names=["input_ids", "attention_mask"],
-            output_names=["embedding"],
-            dynamic_shapes={"input_ids": {0: batch, 1: seq}, "attention_mask": {0: batch, 1: seq}},
-            dynamo=True,
-            external_data=True,
-        )
-    return out
 
 
 def native_bf16() -> bool:

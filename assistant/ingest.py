@@ -76,7 +76,7 @@ class Indexer:
             raise IndexMismatch(
                 f"this index was built with embedding model {built['name']!r} (dim {built['dim']}); the configured model "
                 f"is {self.embedder.name!r} (dim {self.embedder.dim}); vectors of the two are never mixed. Use the same "
-                "model and precision (embed_model, embed_backend, embed_precision; `auto` follows the index), or a new index_dir."
+                "model and precision (embed_model, embed_precision; `auto` follows the index), or a new index_dir."
             )
 
     # --- consistency ----------------------------------------------------------------------------

@@ -27,52 +27,42 @@ from assistant.settings import Settings
 from assistant.store import ChromaStore
 from assistant.types import Answer, Embedder, FileReport, Generator
 
-# How each (backend, precision) is named in the index: "<model>" or "<model>+<variant>".
-EMBED_VARIANTS: dict[tuple[str, str], str] = {
-    ("torch", "fp32"): "",  # the bare name, so indexes built before precisions existed stay valid
-    ("torch", "bf16"): "bf16",
-    ("torch", "int8"): "int8",
-    ("onnx", "fp32"): "onnx-fp32",
-    ("onnx", "int8"): "onnx-int8",
+# How each precision is named in the index: "<model>" or "<model>+<precision>".
+EMBED_PRECISIONS: dict[str, str] = {
+    "fp32": "",  # the bare name, so indexes built before precisions existed stay valid
+    "bf16": "bf16",
+    "int8": "int8",
 }
 
 
-def embedder_choice(settings: Settings, recorded: str | None = None) -> tuple[str, str, str]:
-    """(name the index records, backend, precision) of the configured embedder, without loading it.
+def embedder_choice(settings: Settings, recorded: str | None = None) -> tuple[str, str]:
+    """(name the index records, precision) of the configured embedder, without loading it.
 
-    With `embed_precision: auto`, an index built with the same model and backend keeps its own precision
-    (`recorded` is the index's `embedder` meta), so its vectors are never mixed with another precision's;
-    a new index gets bf16 on torch where the CPU computes bfloat16 natively, fp32 elsewhere.
+    With `embed_precision: auto`, an index built with the same model keeps its own precision (`recorded`
+    is the index's `embedder` meta), so its vectors are never mixed with another precision's; a new index
+    gets bf16 where the CPU computes bfloat16 natively, fp32 elsewhere.
     """
-    backend, precision = settings.embed_backend, settings.embed_precision
+    precision: str = settings.embed_precision
     if precision == "auto":
         built = str(json.loads(recorded)["name"]) if recorded else ""
         base, _, variant = built.partition("+")
-        followed = [k for k, v in EMBED_VARIANTS.items() if v == variant and k[0] == backend]
+        followed = [p for p, v in EMBED_PRECISIONS.items() if v == variant]
         if base == settings.embed_model and followed:
-            precision = followed[0][1]
+            precision = followed[0]
         else:
             from assistant.embed import native_bf16
 
-            precision = "bf16" if backend == "torch" and native_bf16() else "fp32"
-    if (backend, precision) not in EMBED_VARIANTS:
-        raise ValueError(f"embed_precision {precision} is not available with embed_backend {backend}")
-    variant = EMBED_VARIANTS[(backend, precision)]
-    return (f"{settings.embed_model}+{variant}" if variant else settings.embed_model), backend, precision
+            precision = "bf16" if native_bf16() else "fp32"
+    variant = EMBED_PRECISIONS[precision]
+    return (f"{settings.embed_model}+{variant}" if variant else settings.embed_model), precision
 
 
 def build_embedder(settings: Settings, recorded: str | None = None) -> Embedder:
-    name, backend, precision = embedder_choice(settings, recorded)
-    path = models.resolve(settings.model_dir, settings.embed_model)
-    if backend == "onnx":
-        from assistant.embed_onnx import OnnxEmbedder
-
-        return OnnxEmbedder(path, name, batch_size=settings.embed_batch_size, max_tokens=settings.embed_max_tokens,
-                            quantize=precision == "int8", threads=settings.llm_threads)  # fmt: skip
     from assistant.embed import SentenceTransformerEmbedder
 
+    name, precision = embedder_choice(settings, recorded)
     return SentenceTransformerEmbedder(
-        path,
+        models.resolve(settings.model_dir, settings.embed_model),
         name,
         batch_size=settings.embed_batch_size,
         max_tokens=settings.embed_max_tokens,

@@ -19,9 +19,6 @@ ADAPTERS: dict[str, set[str]] = {
     "chromadb": {"assistant/store.py"},
     "sentence_transformers": {"assistant/embed.py"},
     "torch": {"assistant/embed.py"},
-    "onnxruntime": {"assistant/embed_onnx.py"},
-    "onnx": {"assistant/embed_onnx.py"},
-    "transformers": {"assistant/embed_onnx.py"},  # the tokenizer of the ONNX path (sentence-transformers wraps it otherwise)
     "llama_cpp": {"assistant/llm/llamacpp.py"},
     "unstructured": {"assistant/load.py"},
     "pdfminer": {"assistant/load.py"},

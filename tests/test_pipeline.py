@@ -22,16 +22,10 @@ def _s(**kw: object) -> Settings:
     return Settings(embed_model="embeddinggemma-300m", **kw)  # type: ignore[arg-type]
 
 
-def test_explicit_choices_are_named_by_backend_and_precision() -> None:
-    assert embedder_choice(_s(embed_precision="fp32")) == ("embeddinggemma-300m", "torch", "fp32")
-    assert embedder_choice(_s(embed_precision="bf16"))[0] == "embeddinggemma-300m+bf16"
-    assert embedder_choice(_s(embed_precision="int8"))[0] == "embeddinggemma-300m+int8"
-    assert embedder_choice(_s(embed_backend="onnx", embed_precision="int8")) == (
-        "embeddinggemma-300m+onnx-int8", "onnx", "int8"
-    )  # fmt: skip
-    assert embedder_choice(_s(embed_backend="onnx", embed_precision="fp32"))[0] == "embeddinggemma-300m+onnx-fp32"
-    with pytest.raises(ValueError, match="bf16 is not available with embed_backend onnx"):
-        embedder_choice(_s(embed_backend="onnx", embed_precision="bf16"))
+def test_explicit_precisions_are_named_in_the_index() -> None:
+    assert embedder_choice(_s(embed_precision="fp32")) == ("embeddinggemma-300m", "fp32")
+    assert embedder_choice(_s(embed_precision="bf16")) == ("embeddinggemma-300m+bf16", "bf16")
+    assert embedder_choice(_s(embed_precision="int8")) == ("embeddinggemma-300m+int8", "int8")
     # an explicit precision is not overridden by what the index holds: the index check refuses it instead
     assert embedder_choice(_s(embed_precision="bf16"), _meta("embeddinggemma-300m"))[0] == "embeddinggemma-300m+bf16"
 
@@ -39,17 +33,14 @@ def test_explicit_choices_are_named_by_backend_and_precision() -> None:
 def test_auto_follows_an_existing_index_of_the_same_model() -> None:
     auto = _s()
     assert auto.embed_precision == "auto"
-    assert embedder_choice(auto, _meta("embeddinggemma-300m"))[2] == "fp32", "an fp32 index stays fp32"
-    assert embedder_choice(auto, _meta("embeddinggemma-300m+bf16"))[2] == "bf16"
-    assert embedder_choice(auto, _meta("embeddinggemma-300m+int8"))[2] == "int8"
-    onnx = _s(embed_backend="onnx")
-    assert embedder_choice(onnx, _meta("embeddinggemma-300m+onnx-int8"))[2] == "int8"
-    # a new index, another model's index, or another backend's: the machine's best precision for the backend
+    assert embedder_choice(auto, _meta("embeddinggemma-300m")) == ("embeddinggemma-300m", "fp32"), "an fp32 index stays fp32"
+    assert embedder_choice(auto, _meta("embeddinggemma-300m+bf16"))[1] == "bf16"
+    assert embedder_choice(auto, _meta("embeddinggemma-300m+int8"))[1] == "int8"
+    # a new index, another model's index or an unknown variant: the machine's best precision
     fresh = "bf16" if native_bf16() else "fp32"
-    assert embedder_choice(auto)[2] == fresh
-    assert embedder_choice(auto, _meta("all-minilm-l6-v2"))[2] == fresh
-    assert embedder_choice(auto, _meta("embeddinggemma-300m+onnx-int8"))[1:] == ("torch", fresh)
-    assert embedder_choice(onnx)[1:] == ("onnx", "fp32")
+    assert embedder_choice(auto)[1] == fresh
+    assert embedder_choice(auto, _meta("all-minilm-l6-v2"))[1] == fresh
+    assert embedder_choice(auto, _meta("embeddinggemma-300m+fp8"))[1] == fresh
 
 
 def test_native_bf16_reads_the_cpu_flags() -> None:
