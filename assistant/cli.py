@@ -17,7 +17,7 @@ from rich.table import Table
 
 from assistant import admin_cli, models
 from assistant.answer import Event, answer_json
-from assistant.pipeline import Pipeline
+from assistant.pipeline import Pipeline, embedder_choice
 from assistant.retrieve import Filters
 from assistant.settings import Settings, load_settings
 from assistant.types import Answer
@@ -117,9 +117,12 @@ def doctor() -> None:
     console.print(f"[green]✓[/] index: {len(docs)} documents" + (f", built with {json.loads(built)['name']}" if built else ""))
     if pending:
         console.print(f"[yellow]![/] {len(pending)} documents left pending by an interrupted run; `ingest` repairs them")
-    if built and json.loads(built)["name"] != s.embed_model:
+    configured = embedder_choice(s, built)[0]
+    if built and json.loads(built)["name"] != configured:
         ok = False
-        console.print(f"[red]✗[/] index was built with {json.loads(built)['name']}, settings name {s.embed_model}")
+        console.print(f"[red]✗[/] index was built with {json.loads(built)['name']}, settings name {configured}")
+    else:
+        console.print(f"[green]✓[/] embedder: {configured}")
     console.print(
         f"[green]✓[/] offline: models load from {s.model_dir} with HF_HUB_OFFLINE=1; Chroma telemetry is off; "
         "no command needs the network (only `models pull` asks pip's package index)."

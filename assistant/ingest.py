@@ -41,6 +41,15 @@ def embed_input(meta: DocMeta, chunk: Chunk) -> str:
     return f"{head}\n{crumb}\n{chunk.text}" if crumb else f"{head}\n{chunk.text}"
 
 
+def embedding_key(embedder: Embedder, text: str) -> str:
+    """Identity of a passage vector: the embedder (name, dimension) and the exact text it embedded.
+
+    The text is hashed as given to the model, not normalised further: the tokenizer sees every
+    character, so two inputs that differ only in Unicode form or spacing do not share a vector.
+    """
+    return hashlib.sha256(f"{embedder.name}|{embedder.dim}|{text}".encode()).hexdigest()[:32]
+
+
 @dataclass
 class Indexer:
     catalog: Catalog
@@ -66,7 +75,8 @@ class Indexer:
             built = json.loads(have)
             raise IndexMismatch(
                 f"this index was built with embedding model {built['name']!r} (dim {built['dim']}); the configured model "
-                f"is {self.embedder.name!r} (dim {self.embedder.dim}). Use the same model, or a new index_dir."
+                f"is {self.embedder.name!r} (dim {self.embedder.dim}); vectors of the two are never mixed. Use the same "
+                "model and precision (embed_model, embed_precision; `auto` follows the index), or a new index_dir."
             )
 
     # --- consistency ----------------------------------------------------------------------------
@@ -188,6 +198,9 @@ class Indexer:
             raise IngestError("no text found")
         relations = docmeta.extract_relations(source.text, meta.doc_id)
 
+        inputs = [embed_input(meta, c) for c in chunks]
+        keys = [embedding_key(self.embedder, t) for t in inputs]
+        known = self.store.vectors_by_key(keys)  # read before the old vectors go: an edited file's unchanged passages
         self.catalog.begin_document(
             meta,
             source_path=resolved,
@@ -200,7 +213,7 @@ class Indexer:
         if existing and existing.meta.key != key:
             self.store.delete_doc(existing.meta.key)
         self.store.delete_doc(key)
-        vectors = self.embedder.embed_documents([embed_input(meta, c) for c in chunks])
+        vectors, reused = self._vectors(inputs, keys, known)
         rank = access_rank(meta.access_level)
         year = meta.issued.year if meta.issued else 0
         metadatas: list[dict[str, str | int | float | bool]] = [
@@ -212,17 +225,32 @@ class Indexer:
                 "doc_type": meta.doc_type or "",
                 "issuer": meta.issuer or "",
                 "year": year,
+                "embed_key": k,
             }
-            for c in chunks
+            for c, k in zip(chunks, keys, strict=True)
         ]
         self.store.upsert([c.chunk_id for c in chunks], vectors, metadatas)
         self.catalog.complete_document(key, chunks, meta.access_level, relations)
         self._remember(sig, resolved, meta.doc_id)
         note = " (OCR)" if source.ocr else ""
+        if reused:
+            note += f", {reused} unchanged (vectors reused)"
         return FileReport(
             path=path,
             status="replaced" if existing else "added",
             doc_id=meta.doc_id,
             chunks=len(chunks),
             message=f"{len(chunks)} passages{note}",
+            reused=reused,
         )
+
+    def _vectors(self, inputs: list[str], keys: list[str], known: dict[str, list[float]]) -> tuple[list[list[float]], int]:
+        """A vector per input: stored ones where the index already has this exact input from this embedder,
+        the rest embedded (each distinct input once). Returns the vectors and how many were reused."""
+        todo: dict[str, str] = {}
+        for k, text in zip(keys, inputs, strict=True):
+            if k not in known and k not in todo:
+                todo[k] = text
+        fresh = dict(zip(todo, self.embedder.embed_documents(list(todo.values())), strict=True)) if todo else {}
+        reused = sum(1 for k in keys if k in known)
+        return [known[k] if k in known else fresh[k] for k in keys], reused

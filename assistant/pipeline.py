@@ -6,6 +6,7 @@ neither (listing documents, doctor) stay fast. Tests pass their own embedder and
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
@@ -26,17 +27,46 @@ from assistant.settings import Settings
 from assistant.store import ChromaStore
 from assistant.types import Answer, Embedder, FileReport, Generator
 
+# How each precision is named in the index: "<model>" or "<model>+<precision>".
+EMBED_PRECISIONS: dict[str, str] = {
+    "fp32": "",  # the bare name, so indexes built before precisions existed stay valid
+    "bf16": "bf16",
+    "int8": "int8",
+}
 
-def build_embedder(settings: Settings) -> Embedder:
+
+def embedder_choice(settings: Settings, recorded: str | None = None) -> tuple[str, str]:
+    """(name the index records, precision) of the configured embedder, without loading it.
+
+    With `embed_precision: auto`, an index built with the same model keeps its own precision (`recorded`
+    is the index's `embedder` meta), so its vectors are never mixed with another precision's; a new index
+    gets bf16 where the CPU computes bfloat16 natively, fp32 elsewhere.
+    """
+    precision: str = settings.embed_precision
+    if precision == "auto":
+        built = str(json.loads(recorded)["name"]) if recorded else ""
+        base, _, variant = built.partition("+")
+        followed = [p for p, v in EMBED_PRECISIONS.items() if v == variant]
+        if base == settings.embed_model and followed:
+            precision = followed[0]
+        else:
+            from assistant.embed import native_bf16
+
+            precision = "bf16" if native_bf16() else "fp32"
+    variant = EMBED_PRECISIONS[precision]
+    return (f"{settings.embed_model}+{variant}" if variant else settings.embed_model), precision
+
+
+def build_embedder(settings: Settings, recorded: str | None = None) -> Embedder:
     from assistant.embed import SentenceTransformerEmbedder
 
-    path = models.resolve(settings.model_dir, settings.embed_model)
+    name, precision = embedder_choice(settings, recorded)
     return SentenceTransformerEmbedder(
-        path,
-        settings.embed_model,
+        models.resolve(settings.model_dir, settings.embed_model),
+        name,
         batch_size=settings.embed_batch_size,
         max_tokens=settings.embed_max_tokens,
-        quantize=settings.embed_quantize,
+        precision="bf16" if precision == "bf16" else "int8" if precision == "int8" else "fp32",
         threads=settings.llm_threads,
     )
 
@@ -74,7 +104,7 @@ class Pipeline:
 
     @cached_property
     def embedder(self) -> Embedder:
-        return self._embedder or build_embedder(self.settings)
+        return self._embedder or build_embedder(self.settings, self.catalog.get_meta("embedder"))
 
     @cached_property
     def generator(self) -> Generator | None:

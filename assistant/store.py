@@ -75,6 +75,24 @@ class ChromaStore:
         if ids:
             self._col.delete(ids=list(ids))
 
+    def vectors_by_key(self, keys: Sequence[str]) -> dict[str, list[float]]:
+        """Stored vectors whose `embed_key` metadata is one of `keys`, one per key (vectors written before
+        passages carried the key have none and are never found)."""
+        wanted = list(dict.fromkeys(keys))
+        out: dict[str, list[float]] = {}
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            got = self._col.get(where={"embed_key": {"$in": part}}, include=["embeddings", "metadatas"])  # type: ignore[dict-item]
+            embeddings = got.get("embeddings")
+            metadatas = got.get("metadatas") or []
+            if embeddings is None:
+                continue
+            for emb, md in zip(embeddings, metadatas, strict=False):
+                key = (md or {}).get("embed_key")
+                if isinstance(key, str) and key not in out:
+                    out[key] = [float(x) for x in emb]
+        return out
+
     def ids_for_doc(self, doc_key: str) -> list[str]:
         got = self._col.get(where={"doc_key": doc_key}, include=[])
         return list(got["ids"])

@@ -130,6 +130,7 @@ class FileReport:
     doc_id: str | None = None
     chunks: int = 0
     message: str = ""
+    reused: int = 0  # passages whose vectors were already in the index (same text, same embedder)
 
 
 class Embedder(Protocol):

@@ -19,21 +19,23 @@ from assistant.evaluation.items import DraftItem, QuestionItem, load_items
 from assistant.evaluation.metrics import summarize
 from assistant.evaluation.report import format_table, write_report
 from assistant.ingest import PIPELINE_VERSION
-from assistant.pipeline import Pipeline
+from assistant.pipeline import Pipeline, embedder_choice
 from assistant.retrieve import Filters
 from assistant.settings import Settings
 from assistant.types import Answer, Embedder, FileReport, Generator, Hit
 
 Progress = Callable[[str, int, int], None]
 
-# Settings that change what the index holds; the index cache key covers them.
+# Settings that change what the index holds; the index cache key covers them, and the embedder's name
+# (which carries its backend and precision). `embed_quantize`, a retired setting, is hashed as False so
+# that indexes cached before precisions existed keep their keys.
 INDEX_SETTINGS = ("embed_model", "embed_max_tokens", "embed_quantize", "chunk_chars", "near_duplicate_threshold")
 
 
 def corpus_key(corpora: Sequence[Path], settings: Settings, embedder_name: str) -> str:
     h = hashlib.sha256(f"v{PIPELINE_VERSION}|{embedder_name}".encode())
     for name in INDEX_SETTINGS:
-        h.update(f"|{name}={getattr(settings, name)}".encode())
+        h.update(f"|{name}={getattr(settings, name) if name != 'embed_quantize' else False}".encode())
     for root in sorted(Path(c).resolve() for c in corpora):
         files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
         for f in files:
@@ -129,7 +131,7 @@ def prepare_index(
     generator: Generator | None = None, progress: Progress | None = None,
 ) -> tuple[Pipeline, list[FileReport], bool]:  # fmt: skip
     """A pipeline over an index of `corpora`, reused from the cache when corpus and settings are unchanged."""
-    probe = embedder.name if embedder else settings.embed_model
+    probe = embedder.name if embedder else embedder_choice(settings)[0]
     key = corpus_key(corpora, settings, probe)
     index_dir = cache_root / key
     done_marker = index_dir / "COMPLETE"
