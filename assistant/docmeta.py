@@ -9,14 +9,12 @@ returned in NFC as written (Markdown markers removed).
 from __future__ import annotations
 
 import re
-from dataclasses import fields
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
-import yaml
-
+from assistant.manifest import coerce_overrides
 from assistant.normalize import normalize_text
-from assistant.types import ACCESS_LEVELS, DocMeta
+from assistant.types import DocMeta
 
 TYPE_NAMES: dict[str, str] = {
     "NQ": "Nghị quyết",
@@ -91,7 +89,6 @@ _ISSUER_AFTER = re.compile(
 _HEADER_CHARS = 2500
 
 # DocMeta fields a manifest may set (`source_name` and the index `key` are set by the pipeline).
-MANIFEST_KEYS: frozenset[str] = frozenset(f.name for f in fields(DocMeta)) - {"source_name", "key"}
 
 
 def _prep(text: str) -> str:
@@ -309,71 +306,11 @@ def _title(cells: list[str], ref_index: int | None) -> str | None:
     return None
 
 
-# --- overrides and manifest ------------------------------------------------------------------
-
-
-def _coerce_overrides(overrides: dict[str, object], where: str) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for key, value in overrides.items():
-        if key not in MANIFEST_KEYS:
-            raise ValueError(f"{where}: unknown key {key!r} (allowed: {', '.join(sorted(MANIFEST_KEYS))})")
-        if key == "issued":
-            if isinstance(value, datetime):
-                value = value.date()
-            elif isinstance(value, str):
-                try:
-                    value = date.fromisoformat(value.strip())
-                except ValueError as exc:
-                    raise ValueError(f"{where}: issued must be YYYY-MM-DD, got {value!r}") from exc
-            elif value is not None and not isinstance(value, date):
-                raise ValueError(f"{where}: issued must be YYYY-MM-DD, got {value!r}")
-        elif key == "access_level":
-            level = normalize_text(str(value)).strip().lower()
-            if level not in ACCESS_LEVELS:
-                raise ValueError(f"{where}: access_level {value!r} is not one of {', '.join(ACCESS_LEVELS)}")
-            value = level
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            value = str(value)
-        elif value is not None and not isinstance(value, str):
-            raise ValueError(f"{where}: {key} must be a string, got {type(value).__name__}")
-        if key == "doc_id" and not value:
-            raise ValueError(f"{where}: {key} must not be empty")
-        out[key] = normalize_text(value) if isinstance(value, str) else value
-    return out
-
-
-def read_manifest(folder: Path) -> dict[str, dict[str, object]]:
-    """Per-file overrides from `manifest.yaml` (or `manifest.yml`) in `folder`; {} when there is none.
-
-    Shape: `{"documents": {"<file name>": {<DocMeta field>: value}}}`.
-    """
-    path = next((p for p in (folder / "manifest.yaml", folder / "manifest.yml") if p.is_file()), None)
-    if path is None:
-        return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: malformed YAML: {exc}") from exc
-    if data is None:
-        return {}
-    if not isinstance(data, dict) or set(data) - {"documents"}:
-        raise ValueError(f"{path}: expected a mapping with the single key 'documents'")
-    docs = data.get("documents") or {}
-    if not isinstance(docs, dict):
-        raise ValueError(f"{path}: 'documents' must map file names to settings")
-    out: dict[str, dict[str, object]] = {}
-    for name, entry in docs.items():
-        if not isinstance(entry, dict):
-            raise ValueError(f"{path}: entry for {name!r} must be a mapping")
-        out[str(name)] = _coerce_overrides({str(k): v for k, v in entry.items()}, f"{path} [{name}]")
-    return out
-
-
 # --- extraction ------------------------------------------------------------------------------
 
 
 def extract(source_text: str, file_name: str, overrides: dict[str, object] | None = None) -> DocMeta:
-    """Metadata of one document from its header, with `overrides` (from a manifest) applied last."""
+    """Metadata of one document from its header, with `overrides` (from a manifest, `manifest.py`) applied last."""
     prepped = _prep(source_text)
     cut = prepped.find("\n", _HEADER_CHARS)
     header = prepped if cut < 0 else prepped[:cut]
@@ -401,46 +338,6 @@ def extract(source_text: str, file_name: str, overrides: dict[str, object] | Non
         "source_name": file_name,
     }
     if overrides:
-        values.update(_coerce_overrides(overrides, f"overrides for {file_name}"))
+        values.update(coerce_overrides(overrides, f"overrides for {file_name}"))
     values["key"] = values["doc_id"]
     return DocMeta(**values)  # type: ignore[arg-type]
-
-
-# --- relations -------------------------------------------------------------------------------
-
-_RELATION_VERBS: list[tuple[str, str]] = [
-    ("continues", r"tiếp tục (?:triển khai )?(?:thực hiện|thi hành)"),
-    ("amends", r"sửa đổi,? bổ sung|sửa đổi"),
-    ("replaces", r"thay thế"),
-    ("repeals", r"bãi bỏ|hủy bỏ"),
-    ("implements", r"thực hiện|triển khai|thi hành|cụ thể hóa|thể chế hóa"),
-]
-_VERB_RE = re.compile("|".join(f"(?P<{name}>{rx})" for name, rx in _RELATION_VERBS), re.IGNORECASE)
-
-
-def extract_relations(text: str, own_id: str) -> list[tuple[str, str]]:
-    """References `text` makes to other documents, as (relation, target canonical id).
-
-    The relation is read from the clause before a reference (~60 characters, not across ".", ";"
-    or a line break): "tiếp tục thực hiện" -> continues, "sửa đổi, bổ sung" -> amends, "thay thế" ->
-    replaces, "bãi bỏ" -> repeals, "thực hiện"/"triển khai" -> implements, else cites. Each target
-    appears once, with the relation of its first mention that is not a plain citation.
-    """
-    prepped = _prep(text)
-    own = canonical_id(own_id) or own_id
-    first: dict[str, str] = {}
-    refs = _find_refs(prepped)
-    for start, _end, ref in refs:
-        target = ref[0]
-        if target == own:
-            continue
-        lo = max(0, start - 60)
-        window = re.split(r"[.;\n]", prepped[lo:start])[-1]
-        lo = start - len(window)
-        verbs = list(_VERB_RE.finditer(window))
-        relation = verbs[-1].lastgroup if verbs and verbs[-1].lastgroup else "cites"
-        if verbs and any(lo <= s < lo + verbs[-1].start() for s, _e, _r in refs):
-            relation = "cites"  # "X thay thế Y": the verb belongs to another document named before it
-        if target not in first or (first[target] == "cites" and relation != "cites"):
-            first[target] = relation
-    return [(relation, target) for target, relation in first.items()]

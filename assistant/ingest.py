@@ -21,6 +21,8 @@ from assistant import docmeta, load
 from assistant.catalog import Catalog, access_rank
 from assistant.dedupe import minhash, text_fingerprint
 from assistant.keyword import KeywordIndex
+from assistant.manifest import read_manifest
+from assistant.relations import extract_relations
 from assistant.store import ChromaStore
 from assistant.types import Chunk, DocMeta, Embedder, FileReport, IngestError
 
@@ -114,7 +116,7 @@ class Indexer:
             folder = path.parent
             if folder not in manifests:
                 try:
-                    manifests[folder] = docmeta.read_manifest(folder)
+                    manifests[folder] = read_manifest(folder)
                 except ValueError as exc:
                     manifests[folder] = str(exc)
             manifest = manifests[folder]
@@ -196,7 +198,7 @@ class Indexer:
         chunks = chunking.chunk_document(source.text, key, target_chars=self.chunk_chars)
         if not chunks:
             raise IngestError("no text found")
-        relations = docmeta.extract_relations(source.text, meta.doc_id)
+        relations = extract_relations(source.text, meta.doc_id)
 
         inputs = [embed_input(meta, c) for c in chunks]
         keys = [embedding_key(self.embedder, t) for t in inputs]

@@ -26,6 +26,7 @@ from assistant.catalog import access_rank, meta_from_json, meta_to_json
 from assistant.evaluation import alqac
 from assistant.ingest import embed_input
 from assistant.pipeline import Pipeline
+from assistant.relations import extract_relations
 from assistant.types import Chunk, DocMeta, Embedder
 
 BLOCK = 128  # passages embedded per cached part, so an interrupted preparation resumes
@@ -149,7 +150,7 @@ def build_index(pipe: Pipeline, docs: list[BaseDoc], vectors: np.ndarray, size: 
             chunks = doc.chunks[: size - written]
             vecs = vectors[offsets[di] : offsets[di] + len(chunks)]
             meta = doc.meta
-            relations = docmeta.extract_relations(doc.text, meta.doc_id)
+            relations = extract_relations(doc.text, meta.doc_id)
             if copy:
                 key = f"{meta.key}~{copy}"
                 meta = replace(meta, key=key, doc_id=f"{meta.doc_id}~{copy}", number=None, title=f"{meta.title or ''} ~{copy}")

@@ -129,6 +129,7 @@ def ingest_stages(path: Path, max_bytes: int = 50_000_000) -> int:
     from assistant.chunk import chunk_document
     from assistant.dedupe import minhash, text_fingerprint
     from assistant.ingest import embed_input
+    from assistant.relations import extract_relations
     from assistant.types import IngestError
     from tests.fakes import HashEmbedder
 
@@ -139,7 +140,7 @@ def ingest_stages(path: Path, max_bytes: int = 50_000_000) -> int:
     chunks = chunk_document(source.text, meta.key or meta.doc_id)
     if not chunks:
         raise IngestError("no text found")
-    docmeta.extract_relations(source.text, meta.doc_id)
+    extract_relations(source.text, meta.doc_id)
     HashEmbedder().embed_documents([embed_input(meta, c) for c in chunks])
     return len(chunks)
 

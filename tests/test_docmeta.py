@@ -1,4 +1,4 @@
-"""Document metadata: reference numbers, dates, titles, manifests and relations, on the real corpus."""
+"""Document metadata: reference numbers, dates and titles, on the real corpus."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.docmeta import canonical_id, extract, extract_relations, parse_reference, read_manifest, type_name
+from assistant.docmeta import canonical_id, extract, parse_reference, type_name
+from assistant.manifest import read_manifest
 from assistant.types import DocMeta
 
 # file -> (doc_id, doc_type, issued)
@@ -169,44 +170,6 @@ def test_bad_overrides() -> None:
         extract("Số 57-NQ/TW", "x.md", {"issued": "22/12/2024"})
 
 
-def test_read_manifest(tmp_path: Path) -> None:
-    assert read_manifest(tmp_path) == {}
-    (tmp_path / "manifest.yaml").write_text(
-        "documents:\n"
-        "  NQ-03-NQ-CP_PhuLuc1_chitieu.md:\n"
-        "    parent: 03/NQ-CP\n"
-        "    issued: 2025-01-09\n"
-        "    access_level: mật\n"
-        "  b.md:\n"
-        "    number: 57\n",
-        encoding="utf-8",
-    )
-    manifest = read_manifest(tmp_path)
-    assert manifest["NQ-03-NQ-CP_PhuLuc1_chitieu.md"] == {
-        "parent": "03/NQ-CP",
-        "issued": date(2025, 1, 9),
-        "access_level": "mật",
-    }
-    assert manifest["b.md"] == {"number": "57"}
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        ("documents: [unclosed\n", "malformed YAML"),
-        ("documents:\n  a.md:\n    colour: red\n", "colour"),
-        ("files:\n  a.md: {}\n", "documents"),
-        ("documents:\n  a.md:\n    access_level: secret\n", "access_level"),
-        ("documents:\n  a.md: just text\n", "mapping"),
-    ],
-)
-def test_read_manifest_errors(tmp_path: Path, content: str, message: str) -> None:
-    (tmp_path / "manifest.yml").write_text(content, encoding="utf-8")
-    with pytest.raises(ValueError, match=message) as info:
-        read_manifest(tmp_path)
-    assert "manifest.yml" in str(info.value)
-
-
 @pytest.mark.parametrize("name", ["nghi-quyet-15-NQ-TU.md", "chi-thi-05-CT-TU.txt"])
 def test_sample_corpus_headers_parse_without_the_manifest(sample_dir: Path, name: str) -> None:
     manifest = read_manifest(sample_dir)
@@ -232,49 +195,3 @@ def test_sentence_is_not_a_title(shared: Path) -> None:
     meta = extract(text, "000.txt")
     assert meta.doc_id == "file:000"
     assert meta.title is None and meta.doc_type is None
-
-
-def _relations(party_dir: Path, name: str) -> dict[str, str]:
-    text = (party_dir / name).read_text(encoding="utf-8")
-    meta = extract(text, name)
-    rels = extract_relations(text, meta.doc_id)
-    targets = [t for _, t in rels]
-    assert len(targets) == len(set(targets)), "targets are de-duplicated"
-    assert meta.doc_id not in targets
-    return {t: r for r, t in rels}
-
-
-def test_real_relations(party_dir: Path) -> None:
-    assert _relations(party_dir, "KL-69-KL-TW_2024-01-11.md")["20-NQ/TW"] == "continues"
-    assert _relations(party_dir, "NQ-03-NQ-CP_2025-01-09.md")["57-NQ/TW"] == "implements"
-    kh = _relations(party_dir, "KH-3260-KH-DDQH15_2025-01-10.md")
-    assert kh == {"57-NQ/TW": "implements"}
-    cv = _relations(party_dir, "CV-402-CV-VPDU_2025-05-25_du-thao-bao-cao-NQ57.md")
-    assert cv["57-NQ/TW"] == "implements"
-    # "Quyết định số 929/QĐ-TTg ... thay thế Quyết định số 598/QĐ-TTg": the letter replaces nothing
-    assert cv["598/QĐ-TTg"] == "cites"
-    assert "402-CV/VPĐU" not in cv
-
-
-def test_relation_verbs() -> None:
-    text = (
-        "Nghị quyết số 10-NQ/TW ngày 1/1/2020.\n"
-        "Nghị quyết này thay thế Nghị quyết số 11-NQ/TW.\n"
-        "Sửa đổi, bổ sung một số điều của Nghị định số 12/2019/NĐ-CP.\n"
-        "Bãi bỏ Quyết định số 13/QĐ-TTg.\n"
-        "Tiếp tục thực hiện Chỉ thị số 14-CT/TW.\n"
-        "Triển khai Kết luận số 15-KL/TW; căn cứ Nghị quyết số 16-NQ/TW.\n"
-        "Căn cứ Nghị quyết số 10-NQ/TW; nay thực hiện Nghị quyết số 10-NQ/TW.\n"
-    )
-    rels = extract_relations(text, "10-NQ/TW")
-    assert rels == [
-        ("replaces", "11-NQ/TW"),
-        ("amends", "12/2019/NĐ-CP"),
-        ("repeals", "13/QĐ-TTg"),
-        ("continues", "14-CT/TW"),
-        ("implements", "15-KL/TW"),
-        ("cites", "16-NQ/TW"),
-    ]
-    # the first non-citation mention decides; own id given in another spelling is still excluded
-    assert extract_relations("Căn cứ Nghị quyết 57-NQ/TW. Thực hiện Nghị quyết 57-NQ/TW.", "x") == [("implements", "57-NQ/TW")]
-    assert extract_relations("thực hiện Nghị quyết 57-NQ/TW", "57-nq/tw") == []

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from assistant.api.service import Service, ServiceError
-from assistant.docmeta import read_manifest
+from assistant.manifest import read_manifest
 from assistant.types import FileReport
 from assistant.users import User
 

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant import docmeta, load
+from assistant import docmeta, load, manifest
 from assistant.evaluation.items import QuestionItem, load_items
 from assistant.evaluation.metrics import summarize
 from assistant.evaluation.report import format_table, write_report
@@ -64,7 +64,7 @@ def load_docs(corpora: Sequence[Path], settings: Settings) -> tuple[list[Baselin
     for path in files:
         try:
             if path.parent not in manifests:
-                manifests[path.parent] = docmeta.read_manifest(path.parent)
+                manifests[path.parent] = manifest.read_manifest(path.parent)
             source = load.load_file(path, max_bytes=int(settings.max_file_mb * 1_000_000), ocr_language=settings.ocr_language)
             meta = docmeta.extract(source.text, path.name, manifests[path.parent].get(path.name) or None)
         except (OSError, ValueError, IngestError) as exc:
