@@ -19,6 +19,14 @@ class IngestError(Exception):
     """A file could not be ingested. The message names the reason; callers add the file."""
 
 
+def error_cause(exc: BaseException) -> str:
+    """A library exception in one short line, for an `IngestError` message ("KeyError: 'Root'")."""
+    lines = str(exc).strip().splitlines()
+    first = lines[0].strip() if lines else ""
+    first = first[:117] + "..." if len(first) > 120 else first
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
 @dataclass(frozen=True)
 class SourceText:
     """Text extracted from one file (stage `load`).
