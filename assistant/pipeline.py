@@ -82,6 +82,7 @@ def build_generator(settings: Settings) -> Generator:
             max_tokens=settings.llm_max_tokens,
             timeout_s=settings.llm_timeout_s,
             context_size=settings.llm_context,
+            schema_style=settings.llm_schema_style,
         )
     from assistant.llm.llamacpp import LlamaCppGenerator
 

@@ -82,6 +82,14 @@ class Settings(BaseSettings):
         "unchanged; it costs memory for the logits of every position.",
     )
     llm_timeout_s: float = Field(default=120.0, gt=0, description="Timeout of one request to an LLM server.")
+    llm_schema_style: Literal["json_object", "json_schema"] = Field(
+        default="json_object",
+        description="How the answer's JSON schema is sent to an OpenAI-compatible server (llm_backend=openai). "
+        "`json_object`: `response_format: {type: json_object, schema: …}`, the form llama-cpp-python's server "
+        "(`python -m llama_cpp.server`) enforces; `json_schema`: OpenAI's `response_format: {type: json_schema, "
+        "json_schema: {name, schema}}`, the form vLLM and llama.cpp's own `llama-server` enforce. A server given "
+        "a form it does not know may return JSON that ignores the schema.",
+    )
 
     # --- vector store ------------------------------------------------------------------------
     chroma_mode: Literal["embedded", "http"] = Field(

@@ -14,8 +14,10 @@ from assistant.types import ChatMessage
 class OpenAIServerGenerator:
     """Streams chat completions from `{base_url}/chat/completions`.
 
-    JSON constraint: sent as OpenAI's `response_format` with a `json_schema`, and also as
-    llama.cpp's `json_object` + `schema` form, which llama-cpp-python's server understands.
+    JSON constraint, by `schema_style`: `json_object` sends `response_format: {type: json_object, schema}`,
+    the form llama-cpp-python's server enforces; `json_schema` sends OpenAI's
+    `response_format: {type: json_schema, json_schema: {name, schema}}`, the form vLLM and llama.cpp's
+    own `llama-server` enforce.
     """
 
     def __init__(
@@ -29,6 +31,8 @@ class OpenAIServerGenerator:
         context_size: int = 4096,
         schema_style: str = "json_object",
     ) -> None:
+        if schema_style not in ("json_object", "json_schema"):
+            raise ValueError(f"schema_style must be 'json_object' or 'json_schema', not {schema_style!r}")
         self._url = base_url.rstrip("/") + "/chat/completions"
         self._model = model
         self._headers = {"Authorization": f"Bearer {api_key}"}
