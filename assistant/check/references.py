@@ -10,7 +10,7 @@ from datetime import date
 
 from assistant.catalog import Catalog
 from assistant.check.mentions import mentions
-from assistant.docmeta import prepare, reference_spans
+from assistant.docnumbers import prepare, reference_spans
 from assistant.rerank import split_sentences
 from assistant.retrieve import Retriever, find_refs
 from assistant.types import Chunk, DocMeta
