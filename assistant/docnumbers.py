@@ -4,13 +4,18 @@ Formal numbers as documents write them ("Số 57-NQ/TW", "Số: 03/NQ-CP", "124/
 "3260-KH/ĐĐQH15", law numbers "59/2020/QH14") are parsed into a canonical id, type, number and
 issuer on `prepare`d text (normalised, Markdown noise removed); `docmeta` reads a document's own
 number with them, `relations` and `check` the numbers a text cites.
+
+`find_refs` reads the documents a question (or a draft) names, on folded text: full numbers as
+typed ("57-nq/tw", "03/NQ-CP") and short forms ("Nghị quyết 57", "NQ 57", "Kết luận số 69"), each
+marked when it follows "thực hiện", "sửa đổi"… (the question is about a document related to it).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from assistant.normalize import normalize_text
+from assistant.normalize import fold, normalize_text
 
 TYPE_NAMES: dict[str, str] = {
     "NQ": "Nghị quyết",
@@ -109,3 +114,62 @@ def canonical_id(text: str) -> str | None:
 def type_name(doc_type: str | None) -> str | None:
     """Vietnamese name of a type code ("NQ" -> "Nghị quyết")."""
     return TYPE_NAMES.get(doc_type) if doc_type else None
+
+
+# --- references in questions ------------------------------------------------------------------
+
+TYPE_WORDS = {
+    "nghị quyết": "NQ", "nq": "NQ", "kết luận": "KL", "kl": "KL", "chỉ thị": "CT", "ct": "CT",
+    "quyết định": "QĐ", "quy định": "QĐ", "qđ": "QĐ", "qd": "QĐ", "kế hoạch": "KH", "kh": "KH",
+    "nghị định": "NĐ", "nđ": "NĐ", "thông tư": "TT", "tt": "TT", "hướng dẫn": "HD", "hd": "HD",
+    "báo cáo": "BC", "bc": "BC", "công văn": "CV", "cv": "CV", "thông báo": "TB", "tb": "TB",
+}  # fmt: skip
+_INFORMAL = re.compile(
+    r"(?<![\w-])(" + "|".join(sorted(map(re.escape, TYPE_WORDS), key=len, reverse=True)) + r")\s*(?:số\s*)?(\d+)(?![\w/-])"
+)
+# A reference right after these words names the document the question's subject relates to
+# ("kế hoạch … thực hiện Nghị quyết 57"), not the subject itself.
+_RELATION_CONTEXT = re.compile(
+    r"(thực hiện|triển khai|cụ thể hóa|quán triệt|sửa đổi|bổ sung|thay thế|bãi bỏ|hướng dẫn)\s*(?:các\s*)?"
+    r"(?:(?:" + "|".join(sorted(map(re.escape, TYPE_WORDS), key=len, reverse=True)) + r")\s*(?:số\s*)?)?$"
+)
+_FORMAL = re.compile(r"(?<![\w])(\d+)(?:/(\d{4}))?([-/])([a-zđ]+)([-/])([a-zđ0-9]+(?:-[a-zđ0-9]+)*)")
+
+
+@dataclass(frozen=True)
+class DocRef:
+    """A document named in a question: by its full number, or by type and number ("NQ 57")."""
+
+    text: str  # as written in the question
+    doc_type: str | None
+    number: str
+    canonical: str | None  # full form when written in full
+    via_relation: bool = False  # named as what the asked-about document implements, continues, amends…
+
+
+def find_refs(question: str) -> list[DocRef]:
+    """Document references written in a question."""
+    q = fold(question)
+    refs: list[DocRef] = []
+    spans: list[tuple[int, int]] = []
+    for m in _FORMAL.finditer(q):
+        number, year, s1, typ, s2, rest = m.groups()
+        if s1 == "-" and s2 == "/":
+            canon = f"{number}-{typ}/{rest}".upper()
+            dtype = typ.upper()
+        elif s1 == "/" and s2 == "-":
+            canon = f"{number}/{year + '/' if year else ''}{typ}-{rest}".upper()
+            dtype = typ.upper()
+        else:
+            continue
+        refs.append(DocRef(m.group(0), dtype.replace("QD", "QĐ").replace("ND", "NĐ"), number, canon, _via(q, m.start())))
+        spans.append(m.span())
+    for m in _INFORMAL.finditer(q):
+        if any(a <= m.start() < b for a, b in spans):
+            continue
+        refs.append(DocRef(m.group(0), TYPE_WORDS[m.group(1)], m.group(2), None, _via(q, m.start())))
+    return refs
+
+
+def _via(folded: str, start: int) -> bool:
+    return bool(_RELATION_CONTEXT.search(folded[max(0, start - 40) : start]))

@@ -1,4 +1,4 @@
-"""Document numbers: formal numbers parsed from text, canonical ids, type names, spans."""
+"""Document numbers: formal numbers parsed from text, canonical ids, type names, spans, references in questions."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from assistant.docnumbers import canonical_id, parse_reference, prepare, reference_spans, type_name
+from assistant.docnumbers import DocRef, canonical_id, find_refs, parse_reference, prepare, reference_spans, type_name
 
 
 @pytest.mark.parametrize(
@@ -59,3 +59,55 @@ def test_reference_spans_point_into_the_prepared_text() -> None:
     assert [ref for _s, _e, ref in spans] == ["57-NQ/TW", "124/2020/NĐ-CP", "59/2020/QH14"]
     assert [prepped[s:e] for s, e, _ref in spans] == ["57-NQ/TW", "124/2020/NĐ-CP", "59/2020/QH14"]
     assert reference_spans("Kế hoạch năm 2025, giai đoạn 2021-2025.") == []
+
+
+# --- references in questions (find_refs) ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "doc_type", "number", "canonical"),
+    [
+        ("Nghị quyết 57 đặt mục tiêu gì?", "NQ", "57", None),
+        ("NQ 57 nói gì về kinh tế số?", "NQ", "57", None),
+        ("nq57 có gì mới", "NQ", "57", None),
+        ("Theo 57-NQ/TW, đến năm 2030 cần đạt gì?", "NQ", "57", "57-NQ/TW"),
+        ("theo 57-nq/tw thì sao", "NQ", "57", "57-NQ/TW"),
+        ("Kết luận số 69 yêu cầu gì?", "KL", "69", None),
+        ("Kết luận 69-KL/TW", "KL", "69", "69-KL/TW"),
+        ("Nghị quyết 03/NQ-CP giao nhiệm vụ gì?", "NQ", "03", "03/NQ-CP"),
+        ("Nghị định 124/2020/NĐ-CP quy định gì?", "NĐ", "124", "124/2020/NĐ-CP"),
+        ("Kế hoạch số 112/KH-UBND", "KH", "112", "112/KH-UBND"),
+        ("Chỉ thị 05 yêu cầu gì", "CT", "05", None),
+    ],
+)
+def test_find_refs(question: str, doc_type: str, number: str, canonical: str | None) -> None:
+    refs = find_refs(question)
+    assert len(refs) == 1, refs
+    ref = refs[0]
+    assert (ref.doc_type, ref.number, ref.canonical) == (doc_type, number, canonical)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Điều 5 quy định gì?",
+        "Mục tiêu đến năm 2030 là gì?",
+        "Tầm nhìn đến năm 2045 thế nào?",
+        "Khoản 2 Điều 12 của luật",
+        "tỷ lệ 80% hồ sơ trực tuyến",
+        "ngày 12/3/2024",
+        "",
+    ],
+)
+def test_not_refs(question: str) -> None:
+    assert find_refs(question) == []
+
+
+def test_several_refs_in_one_question() -> None:
+    refs = find_refs("So sánh Nghị quyết 57-NQ/TW với Kết luận 69 và NQ 03")
+    assert [(r.doc_type, r.number, r.canonical) for r in refs] == [
+        ("NQ", "57", "57-NQ/TW"),
+        ("KL", "69", None),
+        ("NQ", "03", None),
+    ]
+    assert all(isinstance(r, DocRef) for r in refs)
