@@ -116,6 +116,36 @@ def type_name(doc_type: str | None) -> str | None:
     return TYPE_NAMES.get(doc_type) if doc_type else None
 
 
+# --- document numbers in folded text -----------------------------------------------------------
+#
+# Three shapes of one pattern, for lower-case (`fold`ed) text: a number, optionally "/" and a year,
+# then "-" or "/" and a run of letters (the type), then more letter-and-digit groups. The letter
+# runs are [a-zđ] only: type and issuer codes hold no other Vietnamese letters. None carries a
+# boundary; each caller adds the one it needs, if any. A law number ("193/2025/qh15") has no type
+# group and fits none of them whole (`formal_references` reads it).
+
+NUMBER_TOKEN = r"\d+(?:/\d{4})?[-/][a-zđ]+(?:[-/][a-zđ0-9]+)*"
+"""A number joined by "-" or "/" to a run of letters, then any number of further groups: every
+document number ("57-nq/tw", "03/nq-cp", "45/2024/nđ-cp", "112/kh-ubnd"), but also a bare "57-nq"
+and a number joined to a word: "10-nam", and "10-n" out of "10-năm" (the run stops at "ă"), and
+"193/2025/qh" out of the law number "193/2025/qh15".
+The keyword index keeps each match as one token (`keyword.tokenize`). It is broader than
+DOC_NUMBER because that is what every BM25 index was built with; narrowing it would change the
+tokens, and so the keyword scores, of existing passages."""
+
+DOC_NUMBER = r"\d+(?:/\d{4})?[-/][a-zđ]+(?:[-/][a-zđ0-9]+)+"
+"""A document number: at least two groups after the number, a type and an issuer ("57-nq/tw",
+"03/nq-cp", "45/2024/nđ-cp", "112/kh-ubnd", "3260-kh/đđqh15"), with any further groups; not a bare
+"57-nq", "10-năm" or a law number. The evidence checks remove these before reading a text's figures
+(`evidence`), so a figure joined to a word ("10-năm") still counts as a figure."""
+
+DOC_NUMBER_PARTS = r"(\d+)(?:/(\d{4}))?([-/])([a-zđ]+)([-/])([a-zđ0-9]+(?:-[a-zđ0-9]+)*)"
+"""DOC_NUMBER in groups, for reading one: number, year (or None), separator, type, separator,
+issuer. The issuer's own groups are joined by "-" only ("04/ttr-bkhcn-btttt"), so the issuer ends at
+a "/" after it, where DOC_NUMBER would go on ("57-nq/tw/2024": "57-nq/tw" here, all of it there).
+Used by `find_refs` and by `query.source_profile`, each with its own boundary."""
+
+
 # --- references in questions ------------------------------------------------------------------
 
 TYPE_WORDS = {
@@ -133,7 +163,7 @@ _RELATION_CONTEXT = re.compile(
     r"(thực hiện|triển khai|cụ thể hóa|quán triệt|sửa đổi|bổ sung|thay thế|bãi bỏ|hướng dẫn)\s*(?:các\s*)?"
     r"(?:(?:" + "|".join(sorted(map(re.escape, TYPE_WORDS), key=len, reverse=True)) + r")\s*(?:số\s*)?)?$"
 )
-_FORMAL = re.compile(r"(?<![\w])(\d+)(?:/(\d{4}))?([-/])([a-zđ]+)([-/])([a-zđ0-9]+(?:-[a-zđ0-9]+)*)")
+_FORMAL = re.compile(rf"(?<![\w]){DOC_NUMBER_PARTS}")  # a reference starts at no letter or digit
 
 
 @dataclass(frozen=True)

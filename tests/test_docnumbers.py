@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
 
-from assistant.docnumbers import DocRef, canonical_id, find_refs, parse_reference, prepare, reference_spans, type_name
+from assistant.docnumbers import (
+    DOC_NUMBER,
+    DOC_NUMBER_PARTS,
+    NUMBER_TOKEN,
+    DocRef,
+    canonical_id,
+    find_refs,
+    parse_reference,
+    prepare,
+    reference_spans,
+    type_name,
+)
+from assistant.evidence import gives_quantity
+from assistant.keyword import tokenize
+from assistant.normalize import fold
 
 
 @pytest.mark.parametrize(
@@ -111,3 +126,51 @@ def test_several_refs_in_one_question() -> None:
         ("NQ", "03", None),
     ]
     assert all(isinstance(r, DocRef) for r in refs)
+
+
+# --- the shared patterns for folded text ------------------------------------------------------
+
+NUMBERS = ["57-NQ/TW", "03/NQ-CP", "112/KH-UBND", "45/2024/NĐ-CP", "3260-KH/ĐĐQH15", "04/TTr-BKHCN-BTTTT", "402-CV/VPĐU"]
+
+
+@pytest.mark.parametrize("number", NUMBERS)
+def test_document_numbers_match_every_shape(number: str) -> None:
+    folded = fold(number)
+    assert re.fullmatch(NUMBER_TOKEN, folded)
+    assert re.fullmatch(DOC_NUMBER, folded)
+    assert re.fullmatch(DOC_NUMBER_PARTS, folded)
+    found = re.findall(NUMBER_TOKEN, fold(f"Thực hiện văn bản số {number} của cấp trên"))
+    assert found == [folded] == re.findall(DOC_NUMBER, fold(f"Thực hiện văn bản số {number} của cấp trên"))
+
+
+def test_number_token_is_broader_than_doc_number() -> None:
+    # a number joined to a word or to a type alone: one keyword token, but no document number
+    assert re.findall(NUMBER_TOKEN, "kế hoạch 10-nam") == ["10-nam"]
+    assert re.findall(NUMBER_TOKEN, fold("trong 10-năm tới")) == ["10-n"]  # [a-zđ] stops at "ă"
+    assert re.findall(NUMBER_TOKEN, "theo 57-nq") == ["57-nq"]
+    assert re.findall(DOC_NUMBER, fold("trong 10-năm tới, theo 57-NQ")) == []
+    # a law number has no type before its issuer: neither shape reads it whole
+    assert re.findall(NUMBER_TOKEN, "luật 193/2025/qh15") == ["193/2025/qh"]
+    assert re.findall(DOC_NUMBER, "luật 193/2025/qh15") == []
+    # what the callers make of it
+    assert tokenize("trong 10-năm tới", bigrams=False) == ["10-n", "trong", "ăm", "tới"]
+    assert gives_quantity("Kế hoạch kéo dài bao lâu?", ["trong 10-năm tới"])  # "10" is a figure
+    assert not gives_quantity("Kế hoạch kéo dài bao lâu?", ["theo 57-NQ/TW và 45/2024/NĐ-CP"])  # numbers are not
+
+
+def test_doc_number_parts() -> None:
+    def parts(text: str) -> tuple[str | None, ...]:
+        m = re.search(DOC_NUMBER_PARTS, fold(text))
+        assert m is not None, text
+        return m.groups()
+
+    assert parts("57-NQ/TW") == ("57", None, "-", "nq", "/", "tw")
+    assert parts("03/NQ-CP") == ("03", None, "/", "nq", "-", "cp")
+    assert parts("112/KH-UBND") == ("112", None, "/", "kh", "-", "ubnd")
+    assert parts("45/2024/NĐ-CP") == ("45", "2024", "/", "nđ", "-", "cp")
+    assert parts("04/TTr-BKHCN-BTTTT") == ("04", None, "/", "ttr", "-", "bkhcn-btttt")
+    # the issuer ends at a "/" after it; DOC_NUMBER takes the whole code
+    m = re.search(DOC_NUMBER_PARTS, "57-nq/tw/2024")
+    assert m is not None and m.group(0) == "57-nq/tw"
+    assert re.fullmatch(DOC_NUMBER, "57-nq/tw/2024")
+    assert re.search(DOC_NUMBER_PARTS, "10-năm") is None
