@@ -18,10 +18,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from assistant.docnumbers import DOC_NUMBER
 from assistant.normalize import fold
 from assistant.rerank import coverage
 
-_DOCREF = re.compile(r"\d+(?:/\d{4})?[-/][a-zđ]+(?:[-/][a-zđ0-9]+)+")
+_DOCREF = re.compile(DOC_NUMBER)
 _NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\w])")
 _NUMBER_WORDS = re.compile(
     r"(?<!\w)(hai|ba|bốn|sáu|bảy|tám|chín|mười|trăm|nghìn|ngàn|triệu|tỷ|gấp đôi|gấp ba|một nửa|một phần)(?!\w)"

@@ -2,7 +2,7 @@
 
 Tokens are syllables of the normalised, lower-cased text plus syllable bigrams (a cheap stand-in
 for word segmentation: "khoa_học", "chuyển_đổi"), and document numbers ("57-nq/tw",
-"124/2020/nđ-cp") and article references ("điều_5") kept as single tokens.
+"124/2020/nđ-cp", `docnumbers.NUMBER_TOKEN`) and article references ("điều_5") kept as single tokens.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.docnumbers import NUMBER_TOKEN
 from assistant.normalize import fold
 
-_DOCNUM = re.compile(r"\d+(?:/\d{4})?(?:-|/)[a-zđ]+(?:[-/][a-zđ0-9]+)*")
+_DOCNUM = re.compile(NUMBER_TOKEN)
 _ARTICLE = re.compile(r"\b(điều|khoản|chương|mục|điểm)\s+(\d+[a-zđ]?|[ivxlc]+)\b")
 _WORD = re.compile(r"[0-9a-zà-ỹđ]+(?:[.,][0-9]+)*%?")
 

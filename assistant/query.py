@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from assistant.docnumbers import DOC_NUMBER_PARTS
 from assistant.normalize import fold
 
 # Issuing bodies as written in questions (folded) → phrases that identify them in a document's
@@ -144,8 +145,10 @@ def describe(question: str) -> Description:
     return Description(frozenset(types), bodies, tuple(dict.fromkeys(years)), words)
 
 
+# A reference to another document: a full number, which starts at no letter, digit, "-" or "/"
+# (inside a longer code such as a file name "nq-57-nq-tw" it is not one), or a type word and "số".
 _OTHER_REF = re.compile(
-    r"(?<![\w/-])\d+(?:/\d{4})?[-/][a-zđ]+[-/][a-zđ0-9]+(?:-[a-zđ0-9]+)*"
+    rf"(?<![\w/-]){DOC_NUMBER_PARTS}"
     r"|(?<!\w)(?:" + _TYPE_ALT + r")\s+số\s+\d+"
 )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.docmeta import canonical_id, prepare, reference_spans
+from assistant.docnumbers import canonical_id, prepare, reference_spans
 
 _RELATION_VERBS: list[tuple[str, str]] = [
     ("continues", r"tiếp tục (?:triển khai )?(?:thực hiện|thi hành)"),

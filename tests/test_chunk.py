@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chunk import PREAMBLE, WHOLE, chunk_document, trim_label
+from assistant.chunk import chunk_document
 from assistant.normalize import normalize_text
+from assistant.sections import PREAMBLE, WHOLE
 from assistant.types import Chunk
 
 NQ57 = "NQ-57-NQ-TW_2024-12-22_full.md"
@@ -279,9 +280,6 @@ def test_edge_cases() -> None:
     assert chunk_document("---\n\n***\n\n| --- |\n", "x") == []
     only = chunk_document("Một đoạn văn ngắn.", "x")
     assert [(c.text, c.breadcrumb, c.start, c.end) for c in only] == [("Một đoạn văn ngắn.", (WHOLE,), 0, 18)]
-    assert trim_label("ngắn") == "ngắn"
-    long_label = trim_label("Phát triển " * 20)
-    assert len(long_label) <= 81 and long_label.endswith("…") and not long_label.endswith(" …")
 
 
 def test_speed(party_dir: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.docmeta import canonical_id, extract, parse_reference, type_name
+from assistant.docmeta import extract
 from assistant.manifest import read_manifest
 from assistant.types import DocMeta
 
@@ -81,49 +81,6 @@ def test_titles(party_dir: Path) -> None:
     assert cv.title is not None and cv.title.startswith("Công văn V/v xin ý kiến dự thảo báo cáo")
     pl1 = _meta(party_dir, "NQ-03-NQ-CP_PhuLuc1_chitieu.md")
     assert pl1.title == "PHỤ LỤC I DANH MỤC CÁC CHỈ TIÊU CỤ THỂ"
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("Số 57-NQ/TW", ("57-NQ/TW", "NQ", "57", "TW")),
-        ("Số: 03/NQ-CP", ("03/NQ-CP", "NQ", "03", "CP")),
-        ("Số 3260-KH/ĐĐQH15", ("3260-KH/ĐĐQH15", "KH", "3260", "ĐĐQH15")),
-        ("Kết luận số 69-KL/TW", ("69-KL/TW", "KL", "69", "TW")),
-        ("Số 402-CV/VPĐU", ("402-CV/VPĐU", "CV", "402", "VPĐU")),
-        ("124/2020/NĐ-CP", ("124/2020/NĐ-CP", "NĐ", "124", "CP")),
-        ("Số: 112/KH-UBND", ("112/KH-UBND", "KH", "112", "UBND")),
-        ("Số 15-NQ/TU", ("15-NQ/TU", "NQ", "15", "TU")),
-        ("05-CT/TU", ("05-CT/TU", "CT", "05", "TU")),
-        ("Quy định 105-QĐ/TW", ("105-QĐ/TW", "QĐ", "105", "TW")),
-        ("Quyết định 749/QD-TTg", ("749/QĐ-TTg", "QĐ", "749", "TTg")),
-        ("Tờ trình số 04/TTr-BKHCN-BTTTT", ("04/TTr-BKHCN-BTTTT", "TTr", "04", "BKHCN-BTTTT")),
-        ("Luật số 50/2005/QH11", ("50/2005/QH11", "L", "50", "QH11")),
-        # Markdown noise, escapes, en dash, lower case, spaces, decomposed Đ
-        ("**Số 57-NQ/TW**", ("57-NQ/TW", "NQ", "57", "TW")),
-        ("Số 57\\-NQ/TW", ("57-NQ/TW", "NQ", "57", "TW")),
-        ("nghị quyết 57–nq/tw", ("57-NQ/TW", "NQ", "57", "TW")),
-        ("Số: 03 / NQ - CP", ("03/NQ-CP", "NQ", "03", "CP")),
-        ("Số 3260-KH/D\u0335D\u0335QH15", ("3260-KH/ĐĐQH15", "KH", "3260", "ĐĐQH15")),
-        ("Số 3260-KH/\u00d0\u00d0QH15", ("3260-KH/ĐĐQH15", "KH", "3260", "ĐĐQH15")),
-    ],
-)
-def test_parse_reference_forms(text: str, expected: tuple[str, str, str, str]) -> None:
-    assert parse_reference(text) == expected
-    assert parse_reference(unicodedata.normalize("NFD", text)) == expected
-
-
-@pytest.mark.parametrize("text", ["Nghị quyết 57 của Bộ Chính trị", "giai đoạn 2021-2025/2030", "Số: - CV/ĐU", "số /NQ-CP", ""])
-def test_parse_reference_none(text: str) -> None:
-    assert parse_reference(text) is None
-
-
-def test_canonical_id_and_type_name() -> None:
-    assert canonical_id("theo 57-nq/tw") == "57-NQ/TW"
-    assert canonical_id("không có số") is None
-    assert type_name("KL") == "Kết luận"
-    assert type_name("NĐ") == "Nghị định"
-    assert type_name(None) is None
 
 
 def test_file_without_number_gets_stable_file_id() -> None:

@@ -1,4 +1,4 @@
-"""Retrieval: document references in questions, named documents first, missing ones reported, filters."""
+"""Retrieval: named documents first, missing ones reported, filters, modes, clearance inside both searches."""
 
 from __future__ import annotations
 
@@ -10,62 +10,10 @@ import pytest
 
 from assistant.keyword import KeywordIndex
 from assistant.pipeline import Pipeline
-from assistant.retrieve import DocRef, Filters, Retriever, find_refs
+from assistant.retrieve import Filters, Retriever
 from assistant.settings import Settings
 from assistant.store import ChromaStore, VectorHit
 from tests.fakes import HashEmbedder
-
-# --- find_refs ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("question", "doc_type", "number", "canonical"),
-    [
-        ("Nghị quyết 57 đặt mục tiêu gì?", "NQ", "57", None),
-        ("NQ 57 nói gì về kinh tế số?", "NQ", "57", None),
-        ("nq57 có gì mới", "NQ", "57", None),
-        ("Theo 57-NQ/TW, đến năm 2030 cần đạt gì?", "NQ", "57", "57-NQ/TW"),
-        ("theo 57-nq/tw thì sao", "NQ", "57", "57-NQ/TW"),
-        ("Kết luận số 69 yêu cầu gì?", "KL", "69", None),
-        ("Kết luận 69-KL/TW", "KL", "69", "69-KL/TW"),
-        ("Nghị quyết 03/NQ-CP giao nhiệm vụ gì?", "NQ", "03", "03/NQ-CP"),
-        ("Nghị định 124/2020/NĐ-CP quy định gì?", "NĐ", "124", "124/2020/NĐ-CP"),
-        ("Kế hoạch số 112/KH-UBND", "KH", "112", "112/KH-UBND"),
-        ("Chỉ thị 05 yêu cầu gì", "CT", "05", None),
-    ],
-)
-def test_find_refs(question: str, doc_type: str, number: str, canonical: str | None) -> None:
-    refs = find_refs(question)
-    assert len(refs) == 1, refs
-    ref = refs[0]
-    assert (ref.doc_type, ref.number, ref.canonical) == (doc_type, number, canonical)
-
-
-@pytest.mark.parametrize(
-    "question",
-    [
-        "Điều 5 quy định gì?",
-        "Mục tiêu đến năm 2030 là gì?",
-        "Tầm nhìn đến năm 2045 thế nào?",
-        "Khoản 2 Điều 12 của luật",
-        "tỷ lệ 80% hồ sơ trực tuyến",
-        "ngày 12/3/2024",
-        "",
-    ],
-)
-def test_not_refs(question: str) -> None:
-    assert find_refs(question) == []
-
-
-def test_several_refs_in_one_question() -> None:
-    refs = find_refs("So sánh Nghị quyết 57-NQ/TW với Kết luận 69 và NQ 03")
-    assert [(r.doc_type, r.number, r.canonical) for r in refs] == [
-        ("NQ", "57", "57-NQ/TW"),
-        ("KL", "69", None),
-        ("NQ", "03", None),
-    ]
-    assert all(isinstance(r, DocRef) for r in refs)
-
 
 # --- search over the ingested sample corpus ------------------------------------------------------------
 

@@ -29,11 +29,11 @@ from assistant.check.judge import CheckTemplates, focus, judge, suggest_rewrite
 from assistant.check.results import CheckReport, StatementCheck, Verdict
 from assistant.check.statements import Statement, split_statements
 from assistant.cite import Claim, verify
-from assistant.docmeta import prepare, reference_spans
+from assistant.docnumbers import find_refs, prepare, reference_spans
 from assistant.keyword import tokenize
 from assistant.normalize import match_key, normalize_text
 from assistant.rerank import ScoredSentence, key_terms, rerank, split_sentences
-from assistant.retrieve import Filters, Retriever, find_refs
+from assistant.retrieve import Filters, Retriever
 from assistant.types import Citation, DocMeta, Generator, Hit
 
 Progress = Callable[[int, int], None]

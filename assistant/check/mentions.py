@@ -1,7 +1,7 @@
 """Values a statement or a directive sentence commits to: percentages, numbers, years, dates,
 reporting periods and named bodies, each with the key terms around it.
 
-Everything runs on `docmeta.prepare`d text (normalised, Markdown noise removed); offsets point into
+Everything runs on `docnumbers.prepare`d text (normalised, Markdown noise removed); offsets point into
 it. Document numbers ("57-NQ/TW", "Nghị quyết 57", "Điều 5", "Đề án 06") are identifiers, not
 values, and are masked first.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.docmeta import prepare, reference_spans
+from assistant.docnumbers import prepare, reference_spans
 from assistant.normalize import fold
 from assistant.rerank import STOPWORDS
 

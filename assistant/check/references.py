@@ -10,9 +10,9 @@ from datetime import date
 
 from assistant.catalog import Catalog
 from assistant.check.mentions import mentions
-from assistant.docmeta import prepare, reference_spans
+from assistant.docnumbers import find_refs, prepare, reference_spans
 from assistant.rerank import split_sentences
-from assistant.retrieve import Retriever, find_refs
+from assistant.retrieve import Retriever
 from assistant.types import Chunk, DocMeta
 
 SUPERSEDING = {"replaces": "thay thế", "amends": "sửa đổi, bổ sung", "repeals": "bãi bỏ"}

@@ -27,7 +27,8 @@ from typing import Any
 
 from assistant.answer import Answerer
 from assistant.evaluation.items import DraftItem, QuestionItem, load_items
-from assistant.evaluation.metrics import doc_matches, summarize
+from assistant.evaluation.matching import doc_matches
+from assistant.evaluation.metrics import summarize
 from assistant.evaluation.report import write_report
 from assistant.evaluation.runner import score_items
 from assistant.retrieve import Filters

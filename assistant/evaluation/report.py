@@ -17,7 +17,9 @@ from typing import Any
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from assistant.evaluation.metrics import KS, doc_matches, per_item_scores, ranked
+from assistant.evaluation.matching import doc_matches, ranked
+from assistant.evaluation.metrics import per_item_scores
+from assistant.evaluation.retrieval_metrics import KS
 
 WORST_ITEMS = 15
 # Metrics shown per kind, in this order (others are in the main table).

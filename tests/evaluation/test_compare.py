@@ -8,7 +8,7 @@ import pytest
 
 from assistant.evaluation.compare import compare, format_compare
 from assistant.evaluation.metrics import summarize
-from tests.evaluation.test_metrics import answer, passage, question
+from tests.evaluation.records import answer, passage, question
 
 
 def make_run(path: Path, records: list[dict[str, Any]], *, with_summary: bool = True) -> Path:

@@ -8,7 +8,7 @@ import pytest
 
 from assistant.evaluation.metrics import summarize
 from assistant.evaluation.report import format_table, write_report
-from tests.evaluation.test_metrics import answer, citation, draft, passage, question
+from tests.evaluation.records import answer, citation, draft, passage, question
 
 CHROMIUM = "/usr/bin/chromium"
 
