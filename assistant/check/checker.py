@@ -142,7 +142,7 @@ class Checker:
         ret = self.retriever.search(st.text, k=self._k, filters=search)
         hits = [h for h in rerank(st.text, ret.hits, pinned=frozenset(ret.named)) if h.meta.doc_id not in exclude]
         flags = self._flags(st.text, exclude, docs)
-        dated = self._dated(st, doc_ids, docs)
+        dated = references.dated_difference(self.retriever, self._catalog, st.text, doc_ids, docs)
         if dated is not None:
             return StatementCheck(st, "contradicts", (dated[1],), (dated[0],), _replace(st.text, dated[0]), flags=tuple(flags))
         words = key_terms(st.text, drop=ret.ref_text) - _FRAMING - cue_terms(st.text)
@@ -216,26 +216,6 @@ class Checker:
         claims = [Claim(ranked[i].hit_index + 1, ranked[i].sentence, "") for i in order[:2]]
         texts = {h.chunk.doc_id: self._catalog.document_text(h.chunk.doc_id) for h in pool}
         return [v.citation for v in verify(claims, pool, texts) if v.citation is not None]
-
-    def _dated(self, st: Statement, doc_ids: Sequence[str], docs: dict[str, DocMeta]) -> tuple[Difference, Citation] | None:
-        """A date the statement gives a document of `docs` (those the reader may see) that differs from the
-        catalog's, with a verified quote of the right date from one of them."""
-        for ref, meta in references.dated_references(self.retriever, st.text, docs):
-            if ref.value == meta.issued or meta.issued is None:
-                continue
-            keys = [k for k, m in docs.items() if m.doc_id in doc_ids] + [meta.key]
-            for key in keys:
-                chunks = self._catalog.doc_chunks(key)
-                found = references.sentence_with_date(chunks, meta.issued, ref.doc_id)
-                if found is None:
-                    continue
-                chunk, sentence = found
-                hit = Hit(chunk=chunk, meta=docs[key], score=0.0)
-                v = verify([Claim(1, sentence, "")], [hit], {key: self._catalog.document_text(key)})
-                if v and v[0].citation is not None:
-                    shown = f"{meta.issued.day:02d}/{meta.issued.month:02d}/{meta.issued.year}"
-                    return Difference("date", ref.stated, f"ngày {shown}", ref.start, ref.end), v[0].citation
-        return None
 
     def _flags(self, text: str, exclude: set[str], docs: dict[str, DocMeta]) -> list[str]:
         named = [m.doc_id for m in references.named_documents(self.retriever, text, docs)]
