@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from functools import cached_property
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from assistant.check.checker import Checker
 from assistant.check.checker import Progress as CheckProgress
 from assistant.check.judge import CheckTemplates
 from assistant.check.load import DraftInput, load_draft
+from assistant.check.plan import CheckPlan
 from assistant.check.results import CheckReport
 from assistant.ingest import Indexer, Progress
 from assistant.keyword import KeywordIndex
@@ -172,11 +174,24 @@ class Pipeline:
         """Check a draft (a path, or (file name, bytes or text) as an upload gives it) against directives
         (ids such as "57-NQ/TW"; none: the whole index). `filters` carries the reader's clearance: nothing above
         it is searched, named or quoted. Bad input is reported in `report.errors`, never raised."""
+        return self.checker.run(self.plan_check(draft, against, filters), progress)
+
+    def plan_check(
+        self,
+        draft: DraftInput,
+        against: Sequence[str] = (),
+        filters: Filters | None = None,
+        guard: AbstractContextManager[object] | None = None,
+    ) -> CheckPlan:
+        """A check prepared, for `checker.check_next` to take one statement at a time (as the service does): the
+        draft read (no model, no index: outside `guard`), then, holding `guard` (the service's model lock), what
+        comes before the first statement (`Checker.plan`)."""
         name, text, self_id, error = load_draft(draft, max_bytes=int(self.settings.max_file_mb * 1_000_000),
                                                 ocr_language=self.settings.ocr_language)  # fmt: skip
         if error:
-            return CheckReport(draft=name, against=list(against), errors=[error])
-        return self.checker.check_text(name, text, against, self_id=self_id, progress=progress, filters=filters)
+            return CheckPlan(CheckReport(draft=name, against=list(against), errors=[error]), [])
+        with guard or nullcontext():
+            return self.checker.plan(name, text, against, self_id=self_id, filters=filters)
 
     def ingest(self, paths: Sequence[Path], progress: Progress | None = None) -> list[FileReport]:
         return self.indexer.ingest(paths, progress)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -30,3 +31,17 @@ def party_dir(shared: Path) -> Path:
 @pytest.fixture(scope="session")
 def sample_dir() -> Path:
     return REPO / "corpora" / "sample"
+
+
+@pytest.fixture
+def directives(tmp_path: Path, sample_dir: Path) -> Path:
+    """Two public directives of the sample corpus (15-NQ/TU, 05-CT/TU) in a folder of their own, for tests that
+    change the index (quick to index: Markdown and plain text)."""
+    folder = tmp_path / "directives"
+    folder.mkdir()
+    entries = []
+    for name in ("nghi-quyet-15-NQ-TU.md", "chi-thi-05-CT-TU.txt"):
+        shutil.copy(sample_dir / name, folder / name)
+        entries.append(f'  "{name}":\n    access_level: "công khai"\n')
+    (folder / "manifest.yaml").write_text("documents:\n" + "".join(entries), "utf-8")
+    return folder

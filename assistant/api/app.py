@@ -2,8 +2,9 @@
 owns; nothing is built at import time, and models load on first use as everywhere else.
 
 Pipeline work runs in the threadpool; one lock serialises everything that uses a model or writes
-the index (questions, draft checks, uploads, deletions, evaluation items), so two requests never run the LLM at
-once. Answers and draft checks are admitted by a limiter first (`limits.py`): a few run or wait, the rest get 429 with
+the index (questions, each statement of a draft check, uploads, deletions, evaluation items), served in arrival
+order (`model_lock.py`), so two requests never run the LLM at once and a long check lets others in between its
+statements. Answers and draft checks are admitted by a limiter first (`limits.py`): a few run or wait, the rest get 429 with
 Retry-After; waiting holds no worker thread. Reading the catalog (listings, document views) takes no
 lock and stays responsive during long answers. JSON is UTF-8 with Vietnamese text unescaped, and says so in its Content-Type.
 

@@ -5,9 +5,10 @@ The draft comes as JSON (`{"text", "against", "format", "stream"}`) or as an upl
 `against`, `format`, `stream`). The reader's clearance is imposed on the check (`Service.filters_for`): a
 directive above it named in `against` is "not indexed", exactly like one that does not exist, and no passage
 above it is searched, quoted, dated or noted. A check takes an answer slot (`limits.py`: 429 with Retry-After
-when the line is full) and the model lock for its whole length; with `stream: true` progress comes as
-server-sent events (`progress` {done, total} per statement, then `report`), and a client that leaves stops
-the check at the next statement. Every check is audited: who, the draft's name, size and sha256, the
+when the line is full) and runs one statement at a time (`check_turns.py`), holding the model lock per
+statement and passing its slot to any answer waiting between two statements; with `stream: true` progress
+comes as server-sent events (`progress` {done, total} per statement, then `report`), and a client that leaves
+stops the check before its next statement. Every check is audited: who, the draft's name, size and sha256, the
 directives, the verdict counts and each passage shown as evidence.
 """
 
@@ -26,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from assistant.api.ask import quote_context
 from assistant.api.auth import require, service_of
 from assistant.api.check_stream import CheckRun, stream_check
+from assistant.api.check_turns import run_check, service_work
 from assistant.api.limits import HeldStreamingResponse
 from assistant.api.service import Service
 from assistant.api.upload import read_upload, safe_filename, upload_body
@@ -188,17 +190,15 @@ def router() -> APIRouter:
             raise HTTPException(422, "stream gives the JSON report; ask for md or html without stream")
         filters = svc.filters_for(user, Filters())
 
-        def work(run: CheckRun | None = None) -> CheckReport:
-            with svc.lock:
-                return svc.pipeline.check((draft.name, draft.data), draft.against, run, filters)
+        work = service_work(svc, draft.name, draft.data, draft.against, filters)
 
         def refuse(report: CheckReport, channel: str) -> HTTPException:
             record_check(svc, user, draft, report, False, channel=channel, complete=False)
             return HTTPException(422, "; ".join(report.errors))
 
         if not draft.stream:
-            async with svc.answers.slot(request):
-                report = await svc.answers.run(work)
+            async with svc.answers.slot(request) as held:
+                report = await run_check(work, held, svc.answers.run)
             if report.errors:
                 raise refuse(report, "api")
             out = await run_in_threadpool(rendered, svc, report, draft.format)

@@ -1,20 +1,21 @@
 """A draft check streamed as server-sent events: progress per statement, then the report.
 
-The check runs on an answer thread (it holds an answer slot and the model lock); the checker's progress
-callback hands each step to the event loop. A check can take minutes, so when its client goes away it is
-stopped at the next statement (the callback raises), and its answer slot is given back only once the work
-has really ended, not merely its response.
+The check runs unit by unit on the answer threads (`check_turns.py`: the model lock per statement, the answer
+slot passed to whoever waits between statements); each step comes to the response through a queue on the event
+loop. A check can take minutes, so when its client goes away it is stopped before its next statement (at once
+if it is waiting for its turn), and its answer slot is given back only once the work has really ended, not
+merely its response.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import threading
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 from assistant.api.ask import sse
+from assistant.api.check_turns import CheckWork, Runner, run_check
 from assistant.api.limits import Slot
 from assistant.check.results import CheckReport
 
@@ -22,30 +23,29 @@ log = logging.getLogger(__name__)
 Step = tuple[int, int]  # (statements done, statements in all)
 
 
-class CheckCancelled(Exception):
-    """Raised inside the check when its client has gone: the check stops at the next statement."""
-
-
 class CheckRun:
-    """One check on an answer thread. Call it as the checker's progress callback; `next()` on the event loop
-    gives each step and finally the report; `stop()` ends it and gives the slot back when the work has ended."""
+    """One check, driven on the event loop: `next()` gives each step and finally the report; `stop()` ends it
+    and gives the slot back when the work has ended."""
 
     def __init__(self, slot: Slot) -> None:
         self._slot = slot
-        self._loop = asyncio.get_running_loop()
         self._steps: asyncio.Queue[Step] = asyncio.Queue()
-        self._stop = threading.Event()
+        self._stop = False
+        self._in_unit = False  # a unit runs on an answer thread: it runs to its end
         self._task: asyncio.Future[CheckReport] | None = None
         self.holder = _Holder(self)
 
-    def __call__(self, done: int, total: int) -> None:  # on the answer thread
-        if self._stop.is_set():
-            raise CheckCancelled("the client went away")
-        self._loop.call_soon_threadsafe(self._steps.put_nowait, (done, total))
+    async def start(self, run: Runner, work: CheckWork) -> Step | CheckReport:
+        """Start the check's units on `run` (the answer limiter's); the first step, or the report if it ended before one."""
 
-    async def start(self, run: Callable[[Work, CheckRun], Awaitable[CheckReport]], work: Work) -> Step | CheckReport:
-        """Start `work(self)` with `run` (the answer limiter's); the first step, or the report if it ended before one."""
-        self._task = asyncio.ensure_future(run(work, self))
+        async def unit(fn: Callable[..., Any], *args: Any) -> Any:
+            self._in_unit = True
+            try:
+                return await run(fn, *args)
+            finally:
+                self._in_unit = False
+
+        self._task = asyncio.ensure_future(run_check(work, self._slot, unit, self._progress, self._stopped))
         return await self.next()
 
     async def next(self) -> Step | CheckReport:
@@ -65,22 +65,28 @@ class CheckRun:
             return self._steps.get_nowait()
         return self._task.result()
 
+    def _progress(self, done: int, total: int) -> None:
+        self._steps.put_nowait((done, total))
+
+    def _stopped(self) -> bool:
+        return self._stop
+
     def stop(self) -> None:
-        """Stop the check at its next statement; the slot goes back when its work has ended. Idempotent."""
-        self._stop.set()
+        """Stop the check before its next statement (a check waiting for its turn leaves the line at once); the
+        slot goes back when its work has ended. Idempotent; on the event loop."""
+        self._stop = True
         task = self._task
         if task is None or task.done():
             self._finished(task)
-        else:
-            task.add_done_callback(self._finished)
+            return
+        if not self._in_unit:
+            task.cancel()  # it waits for its turn (or has not begun): nothing runs on a thread
+        task.add_done_callback(self._finished)
 
     def _finished(self, task: asyncio.Future[CheckReport] | None) -> None:
         if task is not None and not task.cancelled():
             task.exception()  # retrieved: a stopped check's CheckCancelled is expected, and others were reported
         self._slot.release()
-
-
-Work = Callable[[CheckRun], CheckReport]
 
 
 class _Holder:

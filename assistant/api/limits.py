@@ -12,6 +12,11 @@ The work of an answer (retrieval and generation) runs on the limiter's own threa
 buffers then stay in those threads' malloc arenas instead of spreading over every worker's, which under
 load made the server's memory climb by hundreds of MB (see README, "Load test").
 
+Long work takes turns: a draft check holds its slot only while it checks a statement, and between two
+statements passes it to the first in line (`Slot.pass_turn`) and waits at the back of the line for it to come
+round, never refused (it was admitted already). So answers that arrive during a check wait one statement,
+not the whole check, and a check is never starved: answers that arrive after it queue behind it.
+
 A slot is released exactly once, however the request ends: normally, on an exception, when the task is
 cancelled, or, for a streamed answer, when the response ends or the client goes away (`HeldStreamingResponse`).
 The state sits behind a thread lock and each waiter wakes on its own event loop, so a slot can be released
@@ -99,6 +104,21 @@ class Slot:
             self._released = True
         self._limiter._release(time.monotonic() - self._started)
 
+    async def pass_turn(self) -> None:
+        """Between two units of long work (a draft check's statements): if anyone waits for a slot, hand this one
+        to the first in line and wait at the back of the line for one to come round again. The holder was admitted
+        already, so it is never refused (no queue limit, no wait limit). Returns at once when nobody waits. If the
+        wait is cancelled, the slot has gone on to others and `release()` does nothing."""
+        if self._released:
+            raise RuntimeError("pass_turn on a released slot")
+        if await self._limiter._pass_turn(self):
+            self._started = time.monotonic()  # the estimate counts this holder's time from its new turn
+
+    def _lapse(self) -> None:
+        """The slot was handed on and not got back: it is no longer held, and nothing is counted."""
+        with self._once:
+            self._released = True
+
 
 @dataclass
 class AnswerLimiter:
@@ -184,15 +204,38 @@ class AnswerLimiter:
         with self._mutex:
             if held_s is not None:
                 self.estimate_s += _SMOOTHING * (held_s - self.estimate_s)
-            while self._waiters:  # hand the slot to the first waiter whose loop still runs
-                waiter = self._waiters.popleft()
-                try:
-                    waiter.loop.call_soon_threadsafe(_wake, waiter.future)
-                except RuntimeError:  # its event loop is closed: nobody is waiting there any more
-                    continue
-                waiter.granted = True
-                return
-            self._active -= 1
+            if not self._hand_on():
+                self._active -= 1
+
+    def _hand_on(self) -> bool:
+        """Give a held slot to the first waiter whose loop still runs; False when there is none (mutex held)."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            try:
+                waiter.loop.call_soon_threadsafe(_wake, waiter.future)
+            except RuntimeError:  # its event loop is closed: nobody is waiting there any more
+                continue
+            waiter.granted = True
+            return True
+        return False
+
+    async def _pass_turn(self, slot: Slot) -> bool:
+        """`Slot.pass_turn`: True when the slot went to a waiter and has come back."""
+        loop = asyncio.get_running_loop()
+        with self._mutex:
+            if not self._hand_on():
+                return False
+            waiter = _Waiter(loop, loop.create_future())
+            self._waiters.append(waiter)  # at the back, and counted in the line like any other waiter
+        try:
+            await waiter.future
+        except BaseException:  # cancelled while waiting: leave the line, or keep a slot granted meanwhile
+            with self._mutex:
+                if not waiter.granted:
+                    self._waiters.remove(waiter)
+                    slot._lapse()
+            raise
+        return True
 
 
 def _wake(future: asyncio.Future[None]) -> None:

@@ -9,12 +9,12 @@ are left out, and a reference to it is reported as not indexed.
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from assistant.api.limits import AnswerLimiter
+from assistant.api.model_lock import ModelLock
 from assistant.audit import AuditLog
 from assistant.catalog import DocRecord, access_rank
 from assistant.evaluation.jobs import EvalJobs
@@ -42,7 +42,7 @@ class Service:
     pipeline: Pipeline
     users: UserStore
     audit: AuditLog
-    lock: threading.Lock = field(default_factory=threading.Lock)  # one model user at a time; serialises index writes
+    lock: ModelLock = field(default_factory=ModelLock)  # one model user or index writer at a time, in arrival order
     evals: EvalJobs | None = None
     answers: AnswerLimiter = field(init=False)  # how many answers run and wait at once
 

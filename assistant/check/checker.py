@@ -9,6 +9,11 @@ sentences by IDF-weighted coverage of the statement's key terms, then decide:
 4. what is left goes to the LLM (`judge`), when there is one.
 Every quote shown is verified against its passage with `cite.verify`.
 
+A whole draft is checked one statement at a time: `plan` (what comes before the first statement), then
+`check_next` per statement, so a caller can give the model to others in between (the service does,
+`api/check_turns.py`); `check_text` and `run` do it all in one go. `plan.py` keeps one report from mixing two
+states of the index when documents are added or deleted between two statements.
+
 Clearance: `filters.max_access_rank` (the reader's clearance, see `api/service.py`) bounds every look-up a
 check makes: the directives it may be checked against (a document above it is "not indexed", exactly like
 one that does not exist), every retrieval, term weights, the dates of documents a statement names, and the
@@ -18,14 +23,14 @@ amending or replacing documents it notes. Nothing above the clearance reaches a 
 from __future__ import annotations
 
 import itertools
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 
 from assistant.catalog import Catalog
 from assistant.check import references
 from assistant.check.compare import Comparison, Difference, adds_negation, compare, cue_terms, rewrite
 from assistant.check.judge import CheckTemplates, focus, judge, suggest_rewrite
+from assistant.check.plan import CheckPlan, compare_index, pin
 from assistant.check.results import CheckReport, StatementCheck, Verdict
 from assistant.check.statements import Statement, split_statements
 from assistant.cite import Claim, verify
@@ -87,7 +92,7 @@ class Checker:
             ids += [f for f in found if f not in ids]
         return ids, errors
 
-    # --- a whole draft ---------------------------------------------------------------------------
+    # --- a whole draft, one statement at a time ---------------------------------------------------
     def check_text(
         self,
         name: str,
@@ -99,26 +104,47 @@ class Checker:
         filters: Filters | None = None,
     ) -> CheckReport:
         """Check every statement of `text`; `filters` carries the reader's clearance (None: everything)."""
-        t0 = time.perf_counter()
+        return self.run(self.plan(name, text, against, self_id=self_id, filters=filters), progress)
+
+    def run(self, plan: CheckPlan, progress: Progress | None = None) -> CheckReport:
+        """Every statement of `plan` in turn; `progress(done, total)` before each statement and once at the end."""
+        while not plan.finished:
+            if progress:
+                progress(plan.done, plan.total)
+            self.check_next(plan)
+        if progress and plan.statements and not plan.report.errors:
+            progress(plan.total, plan.total)
+        return plan.finish()
+
+    def plan(
+        self, name: str, text: str, against: Sequence[str] = (), *, self_id: str | None = None, filters: Filters | None = None
+    ) -> CheckPlan:
+        """What comes before the first statement (it reads the index, no model): the directives resolved, the
+        statements split, the notes on amended directives, and the documents the check may consult pinned
+        (`plan.py`). A check that cannot be done has its reason in `plan.report.errors` and nothing to check."""
         ids, errors = self.resolve(against, filters)
         report = CheckReport(draft=name, against=ids, errors=errors)
-        if errors:
-            return report
-        statements = split_statements(text)
-        if not statements:
+        statements = [] if errors else split_statements(text)
+        if not errors and not statements:
             report.errors.append(f"{name}: không tìm thấy câu nào để kiểm tra.")
-            return report
+        if report.errors:
+            return CheckPlan(report, [], ids, filters)
         exclude = {self_id} if self_id and self._holds_draft(self_id, [text[st.start : st.end] for st in statements]) else set()
-        visible = set(self.retriever.visible(filters or Filters()))
-        report.notes += references.superseded(self._catalog, ids, exclude, visible)
-        for i, st in enumerate(statements):
-            if progress:
-                progress(i, len(statements))
-            report.checks.append(self.check_statement(st, ids, exclude=exclude, filters=filters))
-        if progress:
-            progress(len(statements), len(statements))
-        report.timings = {"total": time.perf_counter() - t0, "per_statement": (time.perf_counter() - t0) / len(statements)}
-        return report
+        visible = self.retriever.visible(filters or Filters())
+        report.notes += references.superseded(self._catalog, ids, exclude, set(visible))
+        return CheckPlan(report, statements, ids, filters, exclude, pin(self._catalog, visible), self._catalog.generation)
+
+    def check_next(self, plan: CheckPlan) -> None:
+        """Check the plan's next statement (it reads the index and may call the model), against the documents
+        pinned at the start; if one of them was deleted or replaced meanwhile the check stops with an error."""
+        if plan.finished:
+            return
+        compare_index(plan, self._catalog, self.retriever.visible(plan.filters or Filters()))
+        if plan.report.errors:
+            return
+        st = plan.statements[plan.done]
+        check = self.check_statement(st, plan.ids, exclude=plan.exclude, filters=plan.filters, within=plan.pinned)
+        plan.report.checks.append(check)
 
     # --- one statement ---------------------------------------------------------------------------
     def _holds_draft(self, doc_id: str, statements: Sequence[str]) -> bool:
@@ -132,17 +158,27 @@ class Checker:
         return 2 * inside >= len(statements)
 
     def check_statement(
-        self, st: Statement, doc_ids: Sequence[str] = (), *, exclude: set[str] | None = None, filters: Filters | None = None
+        self,
+        st: Statement,
+        doc_ids: Sequence[str] = (),
+        *,
+        exclude: set[str] | None = None,
+        filters: Filters | None = None,
+        within: Collection[str] | None = None,
     ) -> StatementCheck:
-        """One statement against the directives `doc_ids` (none: the whole index), within the clearance of `filters`."""
+        """One statement against the directives `doc_ids` (none: the whole index), within the clearance of `filters`
+        and, given `within` (index keys: the documents a check pinned at its start), among those documents only."""
         exclude = exclude or set()
         base = filters or Filters()
         docs = self.retriever.visible(base)
+        if within is not None:
+            docs = {k: m for k, m in docs.items() if k in within}
         search = replace(base, doc_ids=tuple(doc_ids)) if doc_ids else base
         ret = self.retriever.search(st.text, k=self._k, filters=search)
-        hits = [h for h in rerank(st.text, ret.hits, pinned=frozenset(ret.named)) if h.meta.doc_id not in exclude]
+        found = [h for h in ret.hits if h.meta.key in docs]
+        hits = [h for h in rerank(st.text, found, pinned=frozenset(ret.named)) if h.meta.doc_id not in exclude]
         flags = self._flags(st.text, exclude, docs)
-        dated = self._dated(st, doc_ids, docs)
+        dated = references.dated_difference(self.retriever, self._catalog, st.text, doc_ids, docs)
         if dated is not None:
             return StatementCheck(st, "contradicts", (dated[1],), (dated[0],), _replace(st.text, dated[0]), flags=tuple(flags))
         words = key_terms(st.text, drop=ret.ref_text) - _FRAMING - cue_terms(st.text)
@@ -216,26 +252,6 @@ class Checker:
         claims = [Claim(ranked[i].hit_index + 1, ranked[i].sentence, "") for i in order[:2]]
         texts = {h.chunk.doc_id: self._catalog.document_text(h.chunk.doc_id) for h in pool}
         return [v.citation for v in verify(claims, pool, texts) if v.citation is not None]
-
-    def _dated(self, st: Statement, doc_ids: Sequence[str], docs: dict[str, DocMeta]) -> tuple[Difference, Citation] | None:
-        """A date the statement gives a document of `docs` (those the reader may see) that differs from the
-        catalog's, with a verified quote of the right date from one of them."""
-        for ref, meta in references.dated_references(self.retriever, st.text, docs):
-            if ref.value == meta.issued or meta.issued is None:
-                continue
-            keys = [k for k, m in docs.items() if m.doc_id in doc_ids] + [meta.key]
-            for key in keys:
-                chunks = self._catalog.doc_chunks(key)
-                found = references.sentence_with_date(chunks, meta.issued, ref.doc_id)
-                if found is None:
-                    continue
-                chunk, sentence = found
-                hit = Hit(chunk=chunk, meta=docs[key], score=0.0)
-                v = verify([Claim(1, sentence, "")], [hit], {key: self._catalog.document_text(key)})
-                if v and v[0].citation is not None:
-                    shown = f"{meta.issued.day:02d}/{meta.issued.month:02d}/{meta.issued.year}"
-                    return Difference("date", ref.stated, f"ngày {shown}", ref.start, ref.end), v[0].citation
-        return None
 
     def _flags(self, text: str, exclude: set[str], docs: dict[str, DocMeta]) -> list[str]:
         named = [m.doc_id for m in references.named_documents(self.retriever, text, docs)]

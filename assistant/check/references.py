@@ -4,16 +4,18 @@ it relies on that another indexed document replaces, amends or repeals (catalog 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from assistant.catalog import Catalog
+from assistant.check.compare import Difference
 from assistant.check.mentions import mentions
+from assistant.cite import Claim, verify
 from assistant.docnumbers import find_refs, prepare, reference_spans
 from assistant.rerank import split_sentences
 from assistant.retrieve import Retriever
-from assistant.types import Chunk, DocMeta
+from assistant.types import Chunk, Citation, DocMeta, Hit
 
 SUPERSEDING = {"replaces": "thay thế", "amends": "sửa đổi, bổ sung", "repeals": "bãi bỏ"}
 _ISSUED = re.compile(r"(?i)(?:ban hành|ký)\s*(?:vào\s*)?$")
@@ -62,6 +64,28 @@ def dated_references(
         if meta is not None and meta.issued is not None:
             out.append((DatedReference(meta.doc_id, m.text, m.start, m.end, date(y, mo, d)), meta))
     return out
+
+
+def dated_difference(
+    retriever: Retriever, catalog: Catalog, text: str, doc_ids: Sequence[str], docs: dict[str, DocMeta]
+) -> tuple[Difference, Citation] | None:
+    """A date the statement gives a document of `docs` (those the reader may see) that differs from the
+    catalog's, with a verified quote of the right date from one of them."""
+    for ref, meta in dated_references(retriever, text, docs):
+        if ref.value == meta.issued or meta.issued is None:
+            continue
+        keys = [k for k, m in docs.items() if m.doc_id in doc_ids] + [meta.key]
+        for key in keys:
+            found = sentence_with_date(catalog.doc_chunks(key), meta.issued, ref.doc_id)
+            if found is None:
+                continue
+            chunk, sentence = found
+            hit = Hit(chunk=chunk, meta=docs[key], score=0.0)
+            v = verify([Claim(1, sentence, "")], [hit], {key: catalog.document_text(key)})
+            if v and v[0].citation is not None:
+                shown = f"{meta.issued.day:02d}/{meta.issued.month:02d}/{meta.issued.year}"
+                return Difference("date", ref.stated, f"ngày {shown}", ref.start, ref.end), v[0].citation
+    return None
 
 
 def date_forms(value: date) -> list[re.Pattern[str]]:

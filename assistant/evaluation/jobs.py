@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,7 @@ def names_hidden(expected: tuple[str, ...], hidden: list[dict[str, str]]) -> boo
 
 
 class EvalJobs:
-    def __init__(self, root: Path, answerer: Callable[[], Answerer], lock: threading.Lock,
+    def __init__(self, root: Path, answerer: Callable[[], Answerer], lock: AbstractContextManager[object],
                  documents: Callable[[], list[tuple[str, str, int]]]) -> None:  # fmt: skip
         """`documents()` lists (doc_id, source_name, access rank) of the indexed documents."""
         self._root = root

@@ -139,6 +139,111 @@ def test_a_cancelled_waiter_leaves_the_line_and_one_granted_meanwhile_passes_the
     assert running(limiter) == (0, 0)
 
 
+async def held_answer(limiter: AnswerLimiter, name: str, served: list[str], hold: asyncio.Event | None = None) -> None:
+    async with limiter.slot():
+        served.append(name)
+        if hold is not None:
+            await hold.wait()
+
+
+def test_a_turn_passed_goes_to_the_first_in_line_and_comes_back_after_it() -> None:
+    limiter = AnswerLimiter(concurrent=1, queued=2, wait_s=5)
+    served: list[str] = []
+
+    async def main() -> None:
+        check = await limiter.acquire()
+        await check.pass_turn()  # nobody waits: it keeps its slot
+        assert running(limiter) == (1, 0)
+        hold = asyncio.Event()
+        a = asyncio.create_task(held_answer(limiter, "a", served, hold))
+        await asyncio.sleep(0.01)
+        turn = asyncio.create_task(check.pass_turn())
+        await asyncio.sleep(0.01)
+        assert served == ["a"] and running(limiter) == (1, 1)  # "a" runs, the check waits in line
+        b = asyncio.create_task(held_answer(limiter, "b", served))
+        await asyncio.sleep(0.01)
+        assert running(limiter) == (1, 2)  # "b", arriving later, queues behind the check
+        with pytest.raises(Busy):  # the check counts in the line like any waiter
+            await limiter.acquire()
+        hold.set()
+        await turn
+        served.append("check")
+        assert running(limiter) == (1, 1)
+        check.release()
+        await asyncio.gather(a, b)
+
+    asyncio.run(main())
+    assert served == ["a", "check", "b"]
+    assert running(limiter) == (0, 0)
+
+
+def test_a_holder_waiting_for_its_turn_is_never_refused() -> None:
+    limiter = AnswerLimiter(concurrent=1, queued=1, wait_s=5)
+    served: list[str] = []
+
+    async def main() -> None:
+        check = await limiter.acquire()
+        hold = asyncio.Event()
+        a = asyncio.create_task(held_answer(limiter, "a", served, hold))
+        await asyncio.sleep(0.01)
+        limiter.wait_s = 0.01  # new waiters are refused quickly from now on
+        turn = asyncio.create_task(check.pass_turn())
+        await asyncio.sleep(0.1)
+        assert not turn.done() and running(limiter) == (1, 1)  # still in line, well past the wait limit
+        hold.set()
+        await turn
+        assert running(limiter) == (1, 0) and not check.released
+        check.release()
+        await a
+
+    asyncio.run(main())
+    assert running(limiter) == (0, 0) and limiter.stats()["refused"] == 0
+
+
+def test_a_turn_cancelled_while_waiting_gives_its_place_up_and_its_slot_is_gone() -> None:
+    limiter = AnswerLimiter(concurrent=1, queued=2, wait_s=5)
+    served: list[str] = []
+
+    async def main() -> None:
+        check = await limiter.acquire()
+        hold = asyncio.Event()
+        a = asyncio.create_task(held_answer(limiter, "a", served, hold))
+        await asyncio.sleep(0.01)
+        turn = asyncio.create_task(check.pass_turn())
+        await asyncio.sleep(0.01)
+        turn.cancel()  # the check's client went away while it waited for its turn
+        with pytest.raises(asyncio.CancelledError):
+            await turn
+        assert running(limiter) == (1, 0) and check.released
+        check.release()  # counts for nothing: the slot went on to "a"
+        assert running(limiter) == (1, 0)
+        hold.set()
+        await a
+
+    asyncio.run(main())
+    assert running(limiter) == (0, 0)
+
+
+def test_a_turn_cancelled_just_as_it_comes_back_keeps_the_slot_for_its_holder_to_give_back() -> None:
+    limiter = AnswerLimiter(concurrent=1, queued=2, wait_s=5)
+
+    async def main() -> None:
+        check = await limiter.acquire()
+        answer = asyncio.create_task(limiter.acquire())
+        await asyncio.sleep(0.01)
+        turn = asyncio.create_task(check.pass_turn())
+        answer_slot = await answer
+        answer_slot.release()  # the slot comes back to the check ...
+        turn.cancel()  # ... which is cancelled before it wakes
+        with pytest.raises(asyncio.CancelledError):
+            await turn
+        assert not check.released and running(limiter) == (1, 0)
+        check.release()
+
+    asyncio.run(main())
+    assert running(limiter) == (0, 0)
+
+
 def test_a_slot_released_from_another_thread_wakes_the_waiter() -> None:
     limiter = AnswerLimiter(concurrent=1, queued=1, wait_s=5)
 
