@@ -47,7 +47,8 @@ def test_fifty_clients_get_answers_or_429_and_memory_stays_flat(tmp_path: Path) 
     for o in result.outcomes:
         by_endpoint.setdefault(o.endpoint, {}).setdefault(o.status, 0)
         by_endpoint[o.endpoint][o.status] += 1
-    assert len(by_endpoint) == 7 and len(result.outcomes) > 300, by_endpoint
+    # every endpoint was hit and every client sent several requests (a bound that holds on a starved machine too)
+    assert len(by_endpoint) == 7 and len(result.outcomes) > 4 * CLIENTS, by_endpoint
     # answers were saturated: some refused with 429, some answered
     answers = [o for o in result.outcomes if o.endpoint.startswith("POST")]
     assert sum(o.status == 429 for o in answers) > 10, by_endpoint
