@@ -139,7 +139,7 @@ class Checker:
         pinned at the start; if one of them was deleted or replaced meanwhile the check stops with an error."""
         if plan.finished:
             return
-        compare_index(plan, self._catalog, self.retriever.visible(plan.filters or Filters()))
+        compare_index(plan, self._catalog, lambda: self.retriever.visible(plan.filters or Filters()))
         if plan.report.errors:
             return
         st = plan.statements[plan.done]

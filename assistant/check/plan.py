@@ -16,7 +16,7 @@ Without a change (the common case: the catalog's generation is the same) the com
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 from assistant.catalog import Catalog
@@ -73,14 +73,15 @@ def pin(catalog: Catalog, visible: Collection[str]) -> dict[str, Pinned]:
     return {r.meta.key: Pinned(r.meta.doc_id, r.text_sha) for r in catalog.documents() if r.meta.key in visible}
 
 
-def compare_index(plan: CheckPlan, catalog: Catalog, visible: Mapping[str, DocMeta]) -> None:
-    """Before a statement: the index (`visible`, what the reader may see now) against the documents pinned at the
-    start. A pinned document gone or changed becomes the report's error; one added is noted once."""
+def compare_index(plan: CheckPlan, catalog: Catalog, visible: Callable[[], Mapping[str, DocMeta]]) -> None:
+    """Before a statement: the index (`visible()`, what the reader may see now, asked only when the catalog's
+    generation has changed) against the documents pinned at the start. A pinned document gone or changed becomes
+    the report's error; one added is noted once."""
     generation = catalog.generation
     if generation == plan.generation:
         return
     plan.generation = generation
-    now = pin(catalog, visible)
+    now = pin(catalog, visible())
     gone = sorted({p.doc_id for key, p in plan.pinned.items() if now.get(key) != p})
     if gone:
         plan.report.errors.append(
