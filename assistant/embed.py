@@ -3,7 +3,8 @@
 Precision (`embed_precision`): `fp32`; `bf16` (weights and activations in bfloat16: fast on CPUs with
 AVX512-BF16/AMX, which run its matrix products natively; vectors agree with fp32 to a cosine of ~0.9999);
 `int8` (torch dynamic quantisation of every linear layer: faster than fp32 but its vectors drift from fp32's,
-see the README's ingestion benchmark). `auto` picks bf16 where the CPU has native bfloat16 and fp32 elsewhere.
+see the README's ingestion benchmark). `export_onnx` traces the model for `embed_onnx` (onnx-int8).
+`auto` picks bf16 where the CPU has native bfloat16 and fp32 elsewhere.
 """
 
 from __future__ import annotations
@@ -84,6 +85,34 @@ class SentenceTransformerEmbedder:
 
     def embed_query(self, text: str) -> list[float]:
         return self._encode("query", [text], 1)[0]
+
+
+def export_onnx(model_dir: Path, out: Path) -> None:
+    """Trace the sentence-transformers folder into one fp32 ONNX graph at `out` (weights in `out`.data).
+
+    Inputs `input_ids` and `attention_mask` (batch and sequence dynamic), output `sentence_vector`: the
+    transformer, pooling, dense layers and normalisation of the folder's own modules (`embed_onnx` runs it).
+    """
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    st = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True).eval()
+
+    class Graph(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.st = st
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            return self.st({"input_ids": input_ids, "attention_mask": attention_mask})["sentence_embedding"]
+
+    sample = st.tokenizer(["xin chào", "một câu dài hơn để có đệm"], padding=True, return_tensors="pt")
+    batch, seq = torch.export.Dim("batch"), torch.export.Dim("seq")
+    with torch.no_grad():
+        torch.onnx.export(Graph().eval(), (sample["input_ids"], sample["attention_mask"]), str(out),
+                          input_names=["input_ids", "attention_mask"], output_names=["sentence_vector"],
+                          dynamic_shapes={"input_ids": {0: batch, 1: seq}, "attention_mask": {0: batch, 1: seq}},
+                          dynamo=True, external_data=True)  # fmt: skip
 
 
 def native_bf16() -> bool:

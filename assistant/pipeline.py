@@ -34,6 +34,7 @@ EMBED_PRECISIONS: dict[str, str] = {
     "fp32": "",  # the bare name, so indexes built before precisions existed stay valid
     "bf16": "bf16",
     "int8": "int8",
+    "onnx-int8": "onnx-int8",
 }
 
 
@@ -59,10 +60,25 @@ def embedder_choice(settings: Settings, recorded: str | None = None) -> tuple[st
     return (f"{settings.embed_model}+{variant}" if variant else settings.embed_model), precision
 
 
+def onnx_int8(settings: Settings) -> Path:
+    """The int8 ONNX graph of the configured embedding model, built into the model store first if missing."""
+    from assistant import embed_onnx
+    from assistant.embed import export_onnx
+
+    source = models.resolve(settings.model_dir, settings.embed_model)
+    return embed_onnx.build_int8(source, embed_onnx.int8_dir(settings.model_dir, source), export_onnx)
+
+
 def build_embedder(settings: Settings, recorded: str | None = None) -> Embedder:
     from assistant.embed import SentenceTransformerEmbedder
 
     name, precision = embedder_choice(settings, recorded)
+    if precision == "onnx-int8":
+        from assistant.embed_onnx import OnnxEmbedder
+
+        source = models.resolve(settings.model_dir, settings.embed_model)
+        return OnnxEmbedder(source, onnx_int8(settings), name, batch_size=settings.embed_batch_size,
+                            max_tokens=settings.embed_max_tokens, threads=settings.llm_threads)  # fmt: skip
     return SentenceTransformerEmbedder(
         models.resolve(settings.model_dir, settings.embed_model),
         name,

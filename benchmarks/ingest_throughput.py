@@ -14,9 +14,9 @@ machine may be shared).
 Configurations: `naive` is `SentenceTransformer.encode_document(passages, batch_size=32)` in input order
 (sentence-transformers sorts one call's inputs by character length itself); `unsorted` is the same model fed
 consecutive slices of 32, i.e. without any length sorting; `PRECISION:BATCH[:MAX_TOKENS]` is our adapter
-(`embed.py`; fp32, bf16 or int8; max tokens 512 unless given); `onnx-fp32|onnx-int8:BATCH[:MAX_TOKENS]` is the
-model on ONNX Runtime (`onnx_lever.py`; exported once and cached, so a first run's load column includes the
-export); `default` is what the settings build. The end-to-end rows run the real pipeline (load, metadata, chunk,
+(`embed.py`; fp32, bf16 or int8; max tokens 512 unless given) or `onnx-int8` (`embed_onnx.py`: the int8 ONNX graph
+in the model store, built there first if missing, so a first run's load column includes the export);
+`default` is what the settings build. The end-to-end rows run the real pipeline (load, metadata, chunk,
 embed, Chroma, catalog, BM25) with the default settings into a temporary index, then edit every file (one new
 sentence) and ingest again: unchanged passages keep their vectors.
 """
@@ -47,7 +47,7 @@ from assistant import chunk as chunking  # noqa: E402
 from assistant import docmeta, load  # noqa: E402
 from assistant.ingest import embed_input  # noqa: E402
 
-DEFAULT_CONFIGS = ["naive", "unsorted", "fp32:16", "fp32:4", "int8:16", "onnx-fp32:8", "onnx-int8:8", "bf16:16", "bf16:4",
+DEFAULT_CONFIGS = ["naive", "unsorted", "fp32:16", "fp32:4", "int8:16", "onnx-int8:8", "onnx-int8:4", "bf16:16", "bf16:4",
                    "bf16:4:256", "default"]  # fmt: skip
 QUERIES = ["Nghị quyết 57 đặt mục tiêu chi cho nghiên cứu phát triển đến năm 2030 là bao nhiêu?",
            "Cơ quan nào chủ trì xây dựng cơ sở dữ liệu quốc gia về khoa học công nghệ?",
@@ -126,23 +126,14 @@ def _worker(config: str, texts_file: Path, out: Path) -> None:
 
 
 def _embedder(config: str, settings: Any) -> Any:
-    """`default`, `PRECISION:BATCH[:MAX_TOKENS]` (our torch adapter) or `onnx-fp32|onnx-int8:BATCH[:MAX_TOKENS]`."""
+    """`default`, or `PRECISION:BATCH[:MAX_TOKENS]` with any `embed_precision` (onnx-int8 included)."""
     from assistant.pipeline import build_embedder
 
     if config == "default":
         return build_embedder(settings)
     kind, batch, *rest = config.split(":")
     settings = settings.model_copy(update={"embed_batch_size": int(batch), "embed_max_tokens": int(rest[0]) if rest else 512})
-    if not kind.startswith("onnx-"):
-        return build_embedder(settings.model_copy(update={"embed_precision": kind}))
-    from assistant import models
-    from benchmarks import onnx_lever
-
-    model_dir = models.resolve(settings.model_dir, settings.embed_model)
-    onnx_file = onnx_lever.export(model_dir, onnx_lever.cache_dir(), int8=kind == "onnx-int8")
-    return onnx_lever.OnnxEmbedder(model_dir, onnx_file, f"{settings.embed_model} on ONNX Runtime {kind[5:]}",
-                                   batch_size=settings.embed_batch_size, max_tokens=settings.embed_max_tokens,
-                                   threads=settings.llm_threads)  # fmt: skip
+    return build_embedder(settings.model_copy(update={"embed_precision": kind}))
 
 
 def _e2e(files_list: Path) -> None:

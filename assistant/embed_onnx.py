@@ -1,0 +1,146 @@
+"""Embedding stage on ONNX Runtime: the adapter for onnxruntime and onnx (the only module that imports them).
+
+`embed_precision: onnx-int8` runs the embedding model as one ONNX graph (transformer, pooling, dense layers,
+normalisation) whose matrix products ONNX Runtime's dynamic quantisation turned into int8 (per channel). On
+CPUs without AMX this is the fastest configuration measured (benchmarks/ingest_throughput.py); its vectors
+drift from fp32's (cosine ~0.98), which the README's ALQAC table measures.
+
+The graph is derived locally from the sha256-verified model folder, never downloaded: `embed.export_onnx`
+traces it (torch), `build_int8` quantises it into the model store beside its source, and `manifest.json`
+records the source's sha256 and each produced file's sha256, checked before every load. A folder is written
+under a temporary name and renamed when complete, so a killed export leaves nothing that looks finished.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.batching import run_in_batches
+
+GRAPH = "model_int8.onnx"
+MANIFEST = "manifest.json"
+
+
+class OnnxModelError(RuntimeError):
+    """The int8 graph is missing, incomplete or does not match its manifest."""
+
+
+def int8_dir(store: Path, source: Path) -> Path:
+    """Where the int8 graph of the model folder `source` lives: `<store>/<folder name>+onnx-int8`."""
+    return store / f"{source.name}+onnx-int8"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def build_int8(source: Path, dest: Path, export: Callable[[Path, Path], None]) -> Path:
+    """Export `source` with `export(source, fp32_file)`, quantise it to int8 in `dest`; returns `dest`.
+
+    Idempotent: a complete `dest` whose manifest matches `source` is kept as it is.
+    """
+    if dest.exists():
+        verify(source, dest)
+        return dest
+    tmp = dest.with_name(dest.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    (tmp / "fp32").mkdir(parents=True)
+    export(source, tmp / "fp32" / "model.onnx")
+    _quantize(tmp / "fp32" / "model.onnx", tmp / GRAPH)
+    shutil.rmtree(tmp / "fp32")
+    files = {p.name: _sha256(p) for p in sorted(tmp.iterdir())}
+    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model",
+                 "added_tokens.json", "config_sentence_transformers.json"):  # fmt: skip
+        if (source / name).exists():
+            shutil.copy2(source / name, tmp / name)
+    manifest = {"source": source.name, "source_sha256": _sha256(source / "model.safetensors"), "files": files}
+    (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1), "utf-8")
+    os.replace(tmp, dest)
+    return dest
+
+
+def _quantize(src: Path, out: Path) -> None:
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    model = onnx.load(str(src))
+    del model.graph.value_info[:]  # the exporter's stale shape annotations fail the quantiser's shape inference
+    clean = src.with_name("clean.onnx")
+    onnx.save(model, str(clean), save_as_external_data=True, location="clean.onnx.data")
+    del model
+    quantize_dynamic(str(clean), str(out), weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"], per_channel=True,
+                     use_external_data_format=True)  # fmt: skip
+
+
+def verify(source: Path, folder: Path) -> dict[str, Any]:
+    """The manifest of `folder`, after checking it was built from `source` and that no file changed."""
+    try:
+        manifest: dict[str, Any] = json.loads((folder / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise OnnxModelError(f"{folder}: no readable {MANIFEST} ({exc}); delete the folder and rebuild it") from exc
+    if manifest.get("source_sha256") != _sha256(source / "model.safetensors"):
+        raise OnnxModelError(f"{folder} was built from another version of {source}; delete it and rebuild it")
+    for name, digest in manifest.get("files", {}).items():
+        path = folder / name
+        if not path.exists() or _sha256(path) != digest:
+            raise OnnxModelError(f"{path} is missing or changed since it was built; delete {folder} and rebuild it")
+    return manifest
+
+
+class OnnxEmbedder:
+    """The int8 graph on ONNX Runtime, with the model's own prompts and tokenizer; token-length-sorted batches."""
+
+    def __init__(self, source: Path, folder: Path, name: str, *, batch_size: int = 8, max_tokens: int = 512,
+                 threads: int | None = None) -> None:  # fmt: skip
+        import onnxruntime as ort
+        from transformers import AutoTokenizer
+
+        verify(source, folder)
+        config = folder / "config_sentence_transformers.json"
+        prompts: dict[str, Any] = json.loads(config.read_text("utf-8")).get("prompts", {}) if config.exists() else {}
+        self._doc, self._query = str(prompts.get("document", "")), str(prompts.get("query", ""))
+        self._tok = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+        self._max, self._batch, self._name = max_tokens, batch_size, name
+        opts = ort.SessionOptions()
+        if threads:
+            opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        self._session = ort.InferenceSession(str(folder / GRAPH), sess_options=opts, providers=["CPUExecutionProvider"])
+        self._dim = int(self._run([self._doc + "x"]).shape[1])
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    def _run(self, texts: list[str]) -> np.ndarray:
+        enc = self._tok(texts, padding=True, truncation=True, max_length=self._max, return_tensors="np")
+        feeds = {"input_ids": enc["input_ids"].astype(np.int64), "attention_mask": enc["attention_mask"].astype(np.int64)}
+        out = np.asarray(self._session.run(None, feeds)[0], dtype=np.float32)
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        inputs = [self._doc + t for t in texts]
+        lengths = [len(ids) for ids in self._tok(inputs, truncation=True, max_length=self._max)["input_ids"]]
+        vecs = run_in_batches(inputs, lengths, self._batch, lambda b: list(self._run(b)))
+        return [list(map(float, v)) for v in vecs]
+
+    def embed_query(self, text: str) -> list[float]:
+        return list(map(float, self._run([self._query + text])[0]))
