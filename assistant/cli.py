@@ -81,14 +81,16 @@ def models_pull(names: Annotated[list[str] | None, typer.Argument(help="Model na
 @models_app.command("onnx")
 def models_onnx(name: Annotated[str | None, typer.Argument(help="Embedding model (default: embed_model).")] = None) -> None:
     """Build the int8 ONNX graph of an embedding model (embed_precision onnx-int8) from its local folder."""
-    from assistant.embed_onnx import OnnxModelError
+    from assistant.embed_onnx import OnnxModelError, verify
     from assistant.pipeline import onnx_int8
 
     s = _settings()
     if name:
         s = s.model_copy(update={"embed_model": name})
     try:
-        console.print(f"[green]✓[/] {s.embed_model} int8 ONNX graph → {onnx_int8(s)} (manifest verified)")
+        folder = onnx_int8(s)
+        verify(models.resolve(s.model_dir, s.embed_model), folder)
+        console.print(f"[green]✓[/] {s.embed_model} int8 ONNX graph → {folder} (manifest verified)")
     except (models.ModelError, OnnxModelError) as exc:
         err.print(f"[red]✗ {s.embed_model}: {exc}[/]")
         raise typer.Exit(1) from exc

@@ -13,7 +13,6 @@ under a temporary name and renamed when complete, so a killed export leaves noth
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -24,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from assistant.batching import run_in_batches
+from assistant.models import sha256_file
 
 GRAPH = "model_int8.onnx"
 MANIFEST = "manifest.json"
@@ -38,21 +38,12 @@ def int8_dir(store: Path, source: Path) -> Path:
     return store / f"{source.name}+onnx-int8"
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def build_int8(source: Path, dest: Path, export: Callable[[Path, Path], None]) -> Path:
     """Export `source` with `export(source, fp32_file)`, quantise it to int8 in `dest`; returns `dest`.
 
-    Idempotent: a complete `dest` whose manifest matches `source` is kept as it is.
+    Idempotent: a complete `dest` is kept as it is (`verify` checks it; `OnnxEmbedder` does so at every load).
     """
     if dest.exists():
-        verify(source, dest)
         return dest
     tmp = dest.with_name(dest.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -60,12 +51,12 @@ def build_int8(source: Path, dest: Path, export: Callable[[Path, Path], None]) -
     export(source, tmp / "fp32" / "model.onnx")
     _quantize(tmp / "fp32" / "model.onnx", tmp / GRAPH)
     shutil.rmtree(tmp / "fp32")
-    files = {p.name: _sha256(p) for p in sorted(tmp.iterdir())}
+    files = {p.name: sha256_file(p) for p in sorted(tmp.iterdir())}
     for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model",
                  "added_tokens.json", "config_sentence_transformers.json"):  # fmt: skip
         if (source / name).exists():
             shutil.copy2(source / name, tmp / name)
-    manifest = {"source": source.name, "source_sha256": _sha256(source / "model.safetensors"), "files": files}
+    manifest = {"source": source.name, "source_sha256": sha256_file(source / "model.safetensors"), "files": files}
     (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1), "utf-8")
     os.replace(tmp, dest)
     return dest
@@ -90,11 +81,11 @@ def verify(source: Path, folder: Path) -> dict[str, Any]:
         manifest: dict[str, Any] = json.loads((folder / MANIFEST).read_text("utf-8"))
     except (OSError, ValueError) as exc:
         raise OnnxModelError(f"{folder}: no readable {MANIFEST} ({exc}); delete the folder and rebuild it") from exc
-    if manifest.get("source_sha256") != _sha256(source / "model.safetensors"):
+    if manifest.get("source_sha256") != sha256_file(source / "model.safetensors"):
         raise OnnxModelError(f"{folder} was built from another version of {source}; delete it and rebuild it")
     for name, digest in manifest.get("files", {}).items():
         path = folder / name
-        if not path.exists() or _sha256(path) != digest:
+        if not path.exists() or sha256_file(path) != digest:
             raise OnnxModelError(f"{path} is missing or changed since it was built; delete {folder} and rebuild it")
     return manifest
 
