@@ -2,8 +2,12 @@
 
 `embed_precision: onnx-int8` runs the embedding model as one ONNX graph (transformer, pooling, dense layers,
 normalisation) whose matrix products ONNX Runtime's dynamic quantisation turned into int8 (per channel). On
-CPUs without AMX this is the fastest configuration measured (benchmarks/ingest_throughput.py); its vectors
-drift from fp32's (cosine ~0.98), which the README's ALQAC table measures.
+CPUs without AMX this is the fastest configuration measured (benchmarks/ingest_throughput.py).
+
+Recipe 2 keeps each MLP's down projection (weight `intermediate_size × hidden_size`) in fp32: its inputs carry
+activation outliers that one per-tensor dynamic scale resolves badly, and quantising it caused almost all of the
+drift from fp32 (mean cosine 0.981 with it, 0.996 without, on ALQAC passages). The dense layers after pooling
+are exported as `Gemm` and stay fp32 too. A folder built by another recipe is rebuilt, not used.
 
 The graph is derived locally from the sha256-verified model folder, never downloaded: `embed.export_onnx`
 traces it (torch), `build_int8` quantises it into the model store beside its source, and `manifest.json`
@@ -27,6 +31,7 @@ from assistant.models import sha256_file
 
 GRAPH = "model_int8.onnx"
 MANIFEST = "manifest.json"
+RECIPE = 2  # 1: every weight MatMul int8; 2: the MLP down projections kept fp32
 
 
 class OnnxModelError(RuntimeError):
@@ -41,38 +46,75 @@ def int8_dir(store: Path, source: Path) -> Path:
 def build_int8(source: Path, dest: Path, export: Callable[[Path, Path], None]) -> Path:
     """Export `source` with `export(source, fp32_file)`, quantise it to int8 in `dest`; returns `dest`.
 
-    Idempotent: a complete `dest` is kept as it is (`verify` checks it; `OnnxEmbedder` does so at every load).
+    Idempotent: a complete `dest` of this RECIPE is kept as it is (`verify` checks it; `OnnxEmbedder` does so at
+    every load); one of another recipe is replaced, atomically, once the new graph is complete.
     """
-    if dest.exists():
+    if dest.exists() and _recipe(dest) == RECIPE:
         return dest
     tmp = dest.with_name(dest.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "fp32").mkdir(parents=True)
     export(source, tmp / "fp32" / "model.onnx")
-    _quantize(tmp / "fp32" / "model.onnx", tmp / GRAPH)
+    _quantize(tmp / "fp32" / "model.onnx", tmp / GRAPH, _down_projection_shape(source))
     shutil.rmtree(tmp / "fp32")
     files = {p.name: sha256_file(p) for p in sorted(tmp.iterdir())}
     for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model",
                  "added_tokens.json", "config_sentence_transformers.json"):  # fmt: skip
         if (source / name).exists():
             shutil.copy2(source / name, tmp / name)
-    manifest = {"source": source.name, "source_sha256": sha256_file(source / "model.safetensors"), "files": files}
+    manifest = {"source": source.name, "source_sha256": sha256_file(source / "model.safetensors"), "recipe": RECIPE,
+                "fp32_nodes": _fp32_nodes(tmp / GRAPH), "files": files}  # fmt: skip
     (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1), "utf-8")
-    os.replace(tmp, dest)
+    if dest.exists():  # another recipe's folder: set aside, then dropped once the new one is in place
+        old = dest.with_name(dest.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(dest, old)
+        os.replace(tmp, dest)
+        shutil.rmtree(old)
+    else:
+        os.replace(tmp, dest)
     return dest
 
 
-def _quantize(src: Path, out: Path) -> None:
+def _recipe(folder: Path) -> int | None:
+    try:
+        return int(json.loads((folder / MANIFEST).read_text("utf-8")).get("recipe", 1))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _down_projection_shape(source: Path) -> tuple[int, int]:
+    """(intermediate_size, hidden_size) from the model's config.json: the MLP down projection's weight shape."""
+    config = json.loads((source / "config.json").read_text("utf-8"))
+    return int(config["intermediate_size"]), int(config["hidden_size"])
+
+
+def _quantize(src: Path, out: Path, keep_shape: tuple[int, int]) -> None:
+    """Dynamic int8 of every weight MatMul except those whose weight has `keep_shape` (left fp32)."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     model = onnx.load(str(src))
     del model.graph.value_info[:]  # the exporter's stale shape annotations fail the quantiser's shape inference
+    shapes = {init.name: tuple(init.dims) for init in model.graph.initializer}
+    keep = [n.name for n in model.graph.node
+            if n.op_type == "MatMul" and len(n.input) > 1 and shapes.get(n.input[1]) == keep_shape]  # fmt: skip
+    if not keep:
+        raise OnnxModelError(f"{src}: no MatMul has a weight of shape {keep_shape} (the MLP down projection)")
     clean = src.with_name("clean.onnx")
     onnx.save(model, str(clean), save_as_external_data=True, location="clean.onnx.data")
     del model
     quantize_dynamic(str(clean), str(out), weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"], per_channel=True,
-                     use_external_data_format=True)  # fmt: skip
+                     nodes_to_exclude=keep, use_external_data_format=True)  # fmt: skip
+
+
+def _fp32_nodes(graph: Path) -> int:
+    """How many MatMul/Gemm nodes of `graph` multiply by an fp32 weight (recorded in the manifest)."""
+    import onnx
+
+    model = onnx.load(str(graph), load_external_data=False)
+    fp32 = {i.name for i in model.graph.initializer if i.data_type == onnx.TensorProto.FLOAT and len(i.dims) == 2}
+    return sum(1 for n in model.graph.node if n.op_type in ("MatMul", "Gemm") and len(n.input) > 1 and n.input[1] in fp32)
 
 
 def verify(source: Path, folder: Path) -> dict[str, Any]:
@@ -81,6 +123,9 @@ def verify(source: Path, folder: Path) -> dict[str, Any]:
         manifest: dict[str, Any] = json.loads((folder / MANIFEST).read_text("utf-8"))
     except (OSError, ValueError) as exc:
         raise OnnxModelError(f"{folder}: no readable {MANIFEST} ({exc}); delete the folder and rebuild it") from exc
+    if manifest.get("recipe", 1) != RECIPE:
+        raise OnnxModelError(f"{folder} was built by quantisation recipe {manifest.get('recipe', 1)}, not {RECIPE}; "
+                             "rebuild it with `assistant models onnx`")  # fmt: skip
     if manifest.get("source_sha256") != sha256_file(source / "model.safetensors"):
         raise OnnxModelError(f"{folder} was built from another version of {source}; delete it and rebuild it")
     for name, digest in manifest.get("files", {}).items():

@@ -43,10 +43,43 @@ def test_build_writes_a_manifest_of_every_file_and_no_fp32_leftovers(minilm: tup
     manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
     assert manifest["source_sha256"] == models.sha256_file(source / "model.safetensors")
     assert {"model_int8.onnx", "model_int8.onnx.data"} <= set(manifest["files"])
+    assert manifest["recipe"] == embed_onnx.RECIPE == 2
     assert not (folder / "fp32").exists() and not folder.with_name(folder.name + ".partial").exists()
     before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
     assert build_int8(source, folder, export_onnx) == folder  # a complete folder is kept, not rebuilt
     assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
+
+
+def test_the_mlp_down_projections_stay_fp32_and_the_rest_is_int8(minilm: tuple[Path, Path]) -> None:
+    import onnx
+
+    _, folder = minilm
+    graph = onnx.load(str(folder / "model_int8.onnx"), load_external_data=False)
+    weights = {i.name: (tuple(i.dims), i.data_type) for i in graph.graph.initializer}
+    fp32 = [
+        weights[n.input[1]][0]
+        for n in graph.graph.node
+        if n.op_type == "MatMul" and n.input[1] in weights and weights[n.input[1]][1] == onnx.TensorProto.FLOAT
+    ]
+    int8 = [n for n in graph.graph.node if n.op_type in ("MatMulInteger", "DynamicQuantizeMatMul")]
+    assert fp32 == [(1536, 384)] * 6, "MiniLM's six FFN down projections (1536 → 384) are left in fp32"
+    assert len(int8) == 6 * 5, "q, k, v, attention output and FFN up of each of the six layers are int8"
+    assert json.loads((folder / "manifest.json").read_text("utf-8"))["fp32_nodes"] == 6
+
+
+def test_a_graph_of_the_older_recipe_is_refused_then_rebuilt(minilm: tuple[Path, Path], tmp_path: Path) -> None:
+    source, folder = minilm
+    copy = tmp_path / folder.name
+    shutil.copytree(folder, copy)
+    manifest = json.loads((copy / "manifest.json").read_text("utf-8"))
+    del manifest["recipe"]  # as recipe 1 wrote it
+    (copy / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    (copy / "stale").write_text("from the old build", "utf-8")
+    with pytest.raises(OnnxModelError, match="recipe 1, not 2"):
+        embed_onnx.verify(source, copy)
+    assert build_int8(source, copy, export_onnx) == copy
+    assert embed_onnx.verify(source, copy)["recipe"] == 2
+    assert not (copy / "stale").exists() and sorted(p.name for p in tmp_path.iterdir()) == [folder.name]
 
 
 def test_int8_agrees_with_fp32_and_keeps_input_order(minilm: tuple[Path, Path]) -> None:
