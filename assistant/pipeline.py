@@ -34,7 +34,8 @@ EMBED_PRECISIONS: dict[str, str] = {
     "fp32": "",  # the bare name, so indexes built before precisions existed stay valid
     "bf16": "bf16",
     "int8": "int8",
-    "onnx-int8": "onnx-int8",
+    # "-r2": embed_onnx.RECIPE 2; an index of recipe 1's vectors ("+onnx-int8") is refused, never mixed with them
+    "onnx-int8": "onnx-int8-r2",
 }
 
 

@@ -26,7 +26,7 @@ def test_explicit_precisions_are_named_in_the_index() -> None:
     assert embedder_choice(_s(embed_precision="fp32")) == ("embeddinggemma-300m", "fp32")
     assert embedder_choice(_s(embed_precision="bf16")) == ("embeddinggemma-300m+bf16", "bf16")
     assert embedder_choice(_s(embed_precision="int8")) == ("embeddinggemma-300m+int8", "int8")
-    assert embedder_choice(_s(embed_precision="onnx-int8")) == ("embeddinggemma-300m+onnx-int8", "onnx-int8")
+    assert embedder_choice(_s(embed_precision="onnx-int8")) == ("embeddinggemma-300m+onnx-int8-r2", "onnx-int8")
     # an explicit precision is not overridden by what the index holds: the index check refuses it instead
     assert embedder_choice(_s(embed_precision="bf16"), _meta("embeddinggemma-300m"))[0] == "embeddinggemma-300m+bf16"
 
@@ -37,7 +37,9 @@ def test_auto_follows_an_existing_index_of_the_same_model() -> None:
     assert embedder_choice(auto, _meta("embeddinggemma-300m")) == ("embeddinggemma-300m", "fp32"), "an fp32 index stays fp32"
     assert embedder_choice(auto, _meta("embeddinggemma-300m+bf16"))[1] == "bf16"
     assert embedder_choice(auto, _meta("embeddinggemma-300m+int8"))[1] == "int8"
-    assert embedder_choice(auto, _meta("embeddinggemma-300m+onnx-int8"))[1] == "onnx-int8"
+    assert embedder_choice(auto, _meta("embeddinggemma-300m+onnx-int8-r2"))[1] == "onnx-int8"
+    # recipe 1's int8 vectors are not followed: a new precision's name, which the index then refuses
+    assert embedder_choice(auto, _meta("embeddinggemma-300m+onnx-int8"))[0] != "embeddinggemma-300m+onnx-int8"
     # a new index, another model's index or an unknown variant: the machine's best precision
     fresh = "bf16" if native_bf16() else "fp32"
     assert embedder_choice(auto)[1] == fresh
