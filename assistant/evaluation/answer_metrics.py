@@ -14,7 +14,7 @@ from assistant.evaluation.matching import Record, doc_key, doc_matches, expected
 
 _CITE_MARK = re.compile(r"\[\d+(?:\s*[,;–-]\s*\d+)*\]")
 _NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*\s?%?")
-_DOC_NUMBER = re.compile(r"(?<![\w.,])\d+(?:[/-][A-ZĐ][A-ZĐ0-9]*)+")
+_DOC_NUMBER = re.compile(r"(?<![\w.,])\d+(?:/\d{4})?(?:[/-][A-ZĐ][A-ZĐ0-9]*)+")  # 57-NQ/TW, 124/2020/NĐ-CP
 
 
 def _tokens(text: str) -> list[str]:

@@ -85,6 +85,10 @@ def test_answer_correctness_known_values() -> None:
     ref = "Theo 57-NQ/TW, Bộ Chính trị chỉ đạo. Ban hành năm 2024."
     assert key_term_share("57-nq/tw; bộ chính trị; 2024", ref) == 1.0
     assert key_term_share("Theo 20-NQ/TW, Bộ ban hành năm 2025.", ref) == pytest.approx(1 / 4)
+    # a number with its year is one key term: 124/2020/NĐ-CP, not 2020/NĐ-CP (which another decree shares)
+    ref = "Theo 124/2020/NĐ-CP."
+    assert key_term_share("theo 124/2020/nđ-cp", ref) == 1.0
+    assert key_term_share("theo 125/2020/NĐ-CP", ref) == 0.0
     ref = "Nghị quyết 57-NQ/TW đặt mục tiêu 30% GDP."
     assert answer_correctness(ref, ref) == pytest.approx(1.0)
     assert answer_correctness("không liên quan", ref) == 0.0
