@@ -17,6 +17,7 @@ under a temporary name and renamed when complete, so a killed export leaves noth
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -47,10 +48,20 @@ def build_int8(source: Path, dest: Path, export: Callable[[Path, Path], None]) -
     """Export `source` with `export(source, fp32_file)`, quantise it to int8 in `dest`; returns `dest`.
 
     Idempotent: a complete `dest` of this RECIPE is kept as it is (`verify` checks it; `OnnxEmbedder` does so at
-    every load); one of another recipe is replaced, atomically, once the new graph is complete.
+    every load); one of another recipe is replaced, atomically, once the new graph is complete. Processes that
+    need the graph at once (the API and a CLI ingest) take turns on a lock file: one builds, the others use it.
     """
     if dest.exists() and _recipe(dest) == RECIPE:
         return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with open(dest.with_name(dest.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, by the kernel if the process dies
+        if dest.exists() and _recipe(dest) == RECIPE:
+            return dest
+        return _build(source, dest, export)
+
+
+def _build(source: Path, dest: Path, export: Callable[[Path, Path], None]) -> Path:
     tmp = dest.with_name(dest.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "fp32").mkdir(parents=True)

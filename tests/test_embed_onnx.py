@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -79,7 +80,7 @@ def test_a_graph_of_the_older_recipe_is_refused_then_rebuilt(minilm: tuple[Path,
         embed_onnx.verify(source, copy)
     assert build_int8(source, copy, export_onnx) == copy
     assert embed_onnx.verify(source, copy)["recipe"] == 2
-    assert not (copy / "stale").exists() and sorted(p.name for p in tmp_path.iterdir()) == [folder.name]
+    assert not (copy / "stale").exists() and sorted(p.name for p in tmp_path.iterdir()) == [folder.name, folder.name + ".lock"]
 
 
 def test_int8_agrees_with_fp32_and_keeps_input_order(minilm: tuple[Path, Path]) -> None:
@@ -128,6 +129,21 @@ def test_an_interrupted_build_leaves_nothing_that_looks_finished(minilm: tuple[P
     assert build_int8(source, dest, export_onnx) == dest  # the next build starts over and completes
     assert not dest.with_name(dest.name + ".partial").exists()
     assert embed_onnx.verify(source, dest)["source"] == "all-minilm-l6-v2"
+
+
+def test_two_processes_needing_the_graph_at_once_build_it_once(minilm: tuple[Path, Path], tmp_path: Path) -> None:
+    source, _ = minilm
+    dest = int8_dir(tmp_path, source)
+    exports: list[Path] = []
+
+    def counted(src: Path, out: Path) -> None:
+        exports.append(out)
+        export_onnx(src, out)
+
+    with ThreadPoolExecutor(2) as pool:  # each call opens the lock file itself, as another process would
+        built = list(pool.map(lambda _: build_int8(source, dest, counted), range(2)))
+    assert built == [dest, dest] and len(exports) == 1
+    assert embed_onnx.verify(source, dest)["recipe"] == embed_onnx.RECIPE
 
 
 def test_embeddinggemma_int8_keeps_prompts_and_ranks_like_fp32() -> None:
