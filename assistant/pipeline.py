@@ -44,7 +44,7 @@ def embedder_choice(settings: Settings, recorded: str | None = None) -> tuple[st
 
     With `embed_precision: auto`, an index built with the same model keeps its own precision (`recorded`
     is the index's `embedder` meta), so its vectors are never mixed with another precision's; a new index
-    gets bf16 where the CPU computes bfloat16 natively, fp32 elsewhere.
+    gets `embed.auto_precision()`: bf16 with AMX, onnx-int8 with VNNI but no AMX, else bf16 or fp32.
     """
     precision: str = settings.embed_precision
     if precision == "auto":
@@ -54,9 +54,9 @@ def embedder_choice(settings: Settings, recorded: str | None = None) -> tuple[st
         if base == settings.embed_model and followed:
             precision = followed[0]
         else:
-            from assistant.embed import native_bf16
+            from assistant.embed import auto_precision
 
-            precision = "bf16" if native_bf16() else "fp32"
+            precision = auto_precision()
     variant = EMBED_PRECISIONS[precision]
     return (f"{settings.embed_model}+{variant}" if variant else settings.embed_model), precision
 

@@ -54,10 +54,11 @@ class Settings(BaseSettings):
     embed_precision: Literal["auto", "fp32", "bf16", "int8", "onnx-int8"] = Field(
         default="auto",
         description="Numeric precision of the embedder. `auto`: an existing index's own precision (same model), "
-        "else bf16 where the CPU has native bfloat16 (AVX512-BF16/AMX) and fp32 elsewhere; int8 is torch dynamic "
-        "quantisation (its vectors drift from fp32's); onnx-int8 is the model as an int8 ONNX Runtime graph, built "
-        "locally into the model store (`assistant models onnx`, or on first use): the fastest on CPUs without AMX, "
-        "see the README's ingestion benchmark. The index records the choice and refuses another.",
+        "else, for a new index, bf16 on CPUs with AMX, onnx-int8 on CPUs with int8 dot products (VNNI) but no AMX, "
+        "bf16 where only AVX512-BF16 is native, fp32 elsewhere; int8 is torch dynamic quantisation (its vectors "
+        "drift from fp32's); onnx-int8 is the model as an int8 ONNX Runtime graph, built locally into the model "
+        "store (`assistant models onnx`, or on first use); see the README's ingestion benchmark. The index records "
+        "the choice and refuses another.",
     )
     llm_backend: Literal["llamacpp", "openai"] = Field(
         default="llamacpp",

