@@ -66,18 +66,14 @@ async def run_check(
     stopped: Callable[[], bool] | None = None,
 ) -> CheckReport:
     """The check, unit by unit on `run`'s threads, holding `slot` (an admitted answer slot) and passing it to
-    whoever waits before each statement. `progress(done, total)` before each statement and once at the end, as
-    `Checker.run` gives it; `stopped()` true ends the check before its next statement with `CheckCancelled`."""
+    whoever waits before each statement. `progress(done, total)` as `CheckPlan.turns` gives it; `stopped()` true
+    ends the check before its next statement with `CheckCancelled`."""
     plan: CheckPlan = await run(work.begin)
-    while not plan.finished:
-        if progress:
-            progress(plan.done, plan.total)
+    for _ in plan.turns(progress):
         _unless_stopped(stopped)
         await slot.pass_turn()
         _unless_stopped(stopped)  # stopped while it waited for its turn
         await run(work.step, plan)
-    if progress and plan.statements and not plan.report.errors:
-        progress(plan.total, plan.total)
     return plan.finish()
 
 

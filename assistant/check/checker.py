@@ -108,12 +108,8 @@ class Checker:
 
     def run(self, plan: CheckPlan, progress: Progress | None = None) -> CheckReport:
         """Every statement of `plan` in turn; `progress(done, total)` before each statement and once at the end."""
-        while not plan.finished:
-            if progress:
-                progress(plan.done, plan.total)
+        for _ in plan.turns(progress):
             self.check_next(plan)
-        if progress and plan.statements and not plan.report.errors:
-            progress(plan.total, plan.total)
         return plan.finish()
 
     def plan(

@@ -16,7 +16,7 @@ Without a change (the common case: the catalog's generation is the same) the com
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from assistant.catalog import Catalog
@@ -59,6 +59,17 @@ class CheckPlan:
     @property
     def finished(self) -> bool:
         return bool(self.report.errors) or self.done >= self.total
+
+    def turns(self, progress: Callable[[int, int], None] | None = None) -> Iterator[int]:
+        """The statements still to check, as their indices, for a loop that checks `plan.statements[i]` in each
+        turn: `progress(done, total)` before each statement and once at the end when all went through. Shared by
+        the check run in one go (`Checker.run`) and the one that takes turns with the answers (`check_turns.py`)."""
+        while not self.finished:
+            if progress:
+                progress(self.done, self.total)
+            yield self.done
+        if progress and self.statements and not self.report.errors:
+            progress(self.total, self.total)
 
     def finish(self) -> CheckReport:
         """The report, with its timings once any statement was checked."""

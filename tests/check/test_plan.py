@@ -100,3 +100,20 @@ def test_a_document_added_meanwhile_is_left_out_and_noted_only_where_the_reader_
     now = pipe.check(("bao-cao.md", DRAFT), [], filters=MAT)
     assert now.checks[2].verdict == "consistent" and now.checks[2].evidence[0].doc_id == "30/KH-UBND"
     assert alone.checks[2].verdict == "not_covered"
+
+
+def test_turns_reports_progress_before_each_statement_and_at_the_end_only_when_all_went_through(pipe: Pipeline) -> None:
+    seen: list[tuple[int, int]] = []
+    plan = pipe.plan_check(("bao-cao.md", DRAFT), ["15-NQ/TU"])
+    turns = []
+    for i in plan.turns(lambda done, total: seen.append((done, total))):
+        turns.append(i)
+        pipe.checker.check_next(plan)
+    assert turns == [0, 1, 2]
+    assert seen == [(0, 3), (1, 3), (2, 3), (3, 3)]
+
+    seen.clear()
+    plan = started(pipe, ["15-NQ/TU"])
+    assert pipe.delete(pipe.catalog.keys_for_doc_id("15-NQ/TU")[0])
+    report = pipe.checker.run(plan, lambda done, total: seen.append((done, total)))
+    assert report.errors and seen == [(1, 3)]  # stopped at its second statement: no "3 of 3"
