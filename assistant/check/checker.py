@@ -32,7 +32,7 @@ from assistant.check.compare import Comparison, Difference, adds_negation, compa
 from assistant.check.judge import CheckTemplates, focus, judge, suggest_rewrite
 from assistant.check.plan import CheckPlan, compare_index, pin
 from assistant.check.results import CheckReport, StatementCheck, Verdict
-from assistant.check.statements import Statement, split_statements
+from assistant.check.statements import Statement, names_a_document, split_statements
 from assistant.cite import Claim, verify
 from assistant.docnumbers import find_refs, prepare, reference_spans
 from assistant.keyword import tokenize
@@ -45,6 +45,7 @@ Progress = Callable[[int, int], None]
 # framing words of a draft sentence that say nothing about its content
 _FRAMING_WORDS = "nghị quyết kết luận chỉ thị theo yêu cầu xác định tinh thần giao đơn vị báo cáo dự thảo"
 _FRAMING = frozenset(_FRAMING_WORDS.split())
+_NAME_ONLY = "Chỉ là tên một văn bản, không có nhận định để đối chiếu."
 _MIN_TERMS = 5  # a statement with fewer key terms is too short for the model to judge; coverage decides
 
 
@@ -177,6 +178,8 @@ class Checker:
         dated = references.dated_difference(self.retriever, self._catalog, st.text, doc_ids, docs)
         if dated is not None:
             return StatementCheck(st, "contradicts", (dated[1],), (dated[0],), _replace(st.text, dated[0]), flags=tuple(flags))
+        if names_a_document(st.text):
+            return StatementCheck(st, "not_covered", method="rules", flags=tuple(flags), note=_NAME_ONLY)
         words = key_terms(st.text, drop=ret.ref_text) - _FRAMING - cue_terms(st.text)
         figures = {t for t in words if any(ch.isdigit() for ch in t)}  # compared as values, not as wording
         terms = (words - figures) | _pairs(st.text, words - figures)

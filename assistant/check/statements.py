@@ -42,6 +42,30 @@ class Statement:
     end: int
 
 
+# A list item that is only a document's name ("Luật Năng lượng nguyên tử (sửa đổi)", "Nghị định số 13/2023/NĐ-CP về
+# bảo vệ dữ liệu cá nhân"): it begins with a document type and its name, has no sentence end and none of the words
+# that make a name into a claim about it ("… đã ban hành", "… đặt mục tiêu", "… giao …"; not "quy định", a title word).
+_DOC_TYPES = (
+    "bộ luật|luật|pháp lệnh|nghị định|nghị quyết|thông tư|quyết định|chỉ thị|kết luận|chương trình|đề án|chiến lược"
+    "|kế hoạch|quy chế"
+)
+# the type, then a proper name ("Luật Đất đai"), a number ("Nghị định số 13/2023/NĐ-CP") or an amending title
+_NAME_START = re.compile(rf"^(?i:dự thảo\s+)?(?i:{_DOC_TYPES})\s+(?:[A-ZĐÀ-Ỹ]|(?i:số\s*)?\d|(?i:sửa đổi))")
+_CLAIM_WORDING = "là có được đã sẽ đang phải cần đạt giao nêu đặt nhằm yêu khẳng nhấn xác chấp khuyến"
+_CLAIM_WORDS = frozenset(_CLAIM_WORDING.split())
+_MAX_NAME_WORDS = 25
+
+
+def names_a_document(text: str) -> bool:
+    """Whether a statement is only a document's name, as in a list of laws submitted: nothing in it to check
+    (its number and date still are, and its references are still flagged)."""
+    t = text.strip()
+    if not _NAME_START.match(t) or re.search(r"[.!?…;:]$", t):
+        return False
+    words = normalize_text(t).lower().split()
+    return len(words) <= _MAX_NAME_WORDS and not any(w.strip(",()") in _CLAIM_WORDS for w in words[1:])
+
+
 def clean(text: str) -> str:
     """Display form of a piece of Markdown: escapes and emphasis removed, whitespace collapsed, normalised."""
     return normalize_text(re.sub(r"\s+", " ", _NOISE.sub("", text)).strip())

@@ -282,3 +282,13 @@ def test_an_indexed_draft_is_never_its_own_evidence(make, sample_dir: Path) -> N
     assert report.checks and not report.errors
     assert all(e.doc_id != "45-BC/TU" for c in report.checks for e in c.evidence)
     assert any(e.doc_id for c in report.checks for e in c.evidence), "other documents still give evidence"
+
+
+def test_a_bare_document_name_is_not_judged_but_its_date_still_is(make) -> None:  # type: ignore[no-untyped-def]
+    p, gen = make([json.dumps({"verdict": "contradicts", "evidence": 1})])  # what a model said of such names
+    c = check(p, "Nghị quyết số 15-NQ/TU về đẩy mạnh chuyển đổi số")
+    assert (c.verdict, c.method, c.evidence) == ("not_covered", "rules", ())
+    assert "tên một văn bản" in c.note
+    assert gen.prompts == []
+    dated = check(p, "Nghị quyết số 15-NQ/TU ngày 12/3/2023 của Tỉnh ủy về đẩy mạnh chuyển đổi số")
+    assert dated.verdict == "contradicts" and dated.differences[0].kind == "date"

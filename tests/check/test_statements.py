@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.check.statements import clean, split_sentences, split_statements
+import pytest
+
+from assistant.check.statements import clean, names_a_document, split_sentences, split_statements
 
 
 def sentences(line: str) -> list[str]:
@@ -94,3 +96,31 @@ def test_real_draft_report(party_dir: Path) -> None:
     st = next(s for s in got if s.text.startswith("Ban Chỉ đạo của Chính phủ do Thủ tướng"))
     assert "I- CÔNG TÁC LÃNH ĐẠO, CHỈ ĐẠO, ĐIỀU HÀNH" in st.section and "a) Tại Trung ương:" in st.section
     assert all(text[s.start : s.end].strip() for s in got)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Luật Năng lượng nguyên tử (sửa đổi)",
+        "Luật sửa đổi, bổ sung một số điều của Luật Tiêu chuẩn và Quy chuẩn kỹ thuật",
+        "Nghị định số 13/2023/NĐ-CP về bảo vệ dữ liệu cá nhân",
+        "Dự thảo Luật Trí tuệ nhân tạo",
+    ],
+)
+def test_a_list_item_that_only_names_a_document(text: str) -> None:
+    assert names_a_document(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Luật Năng lượng nguyên tử (sửa đổi).",  # a sentence
+        "Nghị quyết 57 đặt mục tiêu 3% GDP cho nghiên cứu và phát triển",  # a claim about it
+        "Luật Đất đai giao cho tỉnh quyền thu hồi đất",
+        "Kế hoạch hoàn thành trong năm 2025",  # no name after the type
+        "Chính phủ đã ban hành Luật Dữ liệu",
+        "Nghị quyết 57-NQ/TW xác định đến năm 2030 quy mô kinh tế số đạt tối thiểu 30% GDP",
+    ],
+)
+def test_a_statement_about_a_document_is_not_a_name(text: str) -> None:
+    assert not names_a_document(text)
