@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,27 @@ def party_dir(shared: Path) -> Path:
 @pytest.fixture(scope="session")
 def sample_dir() -> Path:
     return REPO / "corpora" / "sample"
+
+
+@pytest.fixture(scope="session")
+def cli_env() -> Callable[..., dict[str, str]]:
+    """`cli_env(index_dir, **extra)`: the environment for a CLI test over the real model store (the small MiniLM
+    embedder, no LLM: extractive answers) with its index in `index_dir`; `extra` adds or overrides variables."""
+    store = Path(os.environ.get("ASSISTANT_MODEL_DIR", Path.home() / ".local" / "share" / "assistant" / "models"))
+    if not (store / "all-minilm-l6-v2" / "modules.json").is_file():
+        pytest.fail(f"the CLI tests need the all-minilm-l6-v2 model in {store}; run: assistant models pull all-minilm-l6-v2")
+
+    def make(index_dir: Path, **extra: str) -> dict[str, str]:
+        return {
+            "ASSISTANT_INDEX_DIR": str(index_dir),
+            "ASSISTANT_MODEL_DIR": str(store),
+            "ASSISTANT_EMBED_MODEL": "all-minilm-l6-v2",
+            "ASSISTANT_ANSWER_MODE": "extractive",
+            "ASSISTANT_CONFIG": "",
+            **extra,
+        }
+
+    return make
 
 
 @pytest.fixture

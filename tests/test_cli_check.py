@@ -6,7 +6,7 @@ Runs the real CLI over the sample corpus with a small real embedding model, with
 from __future__ import annotations
 
 import json
-import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,19 +17,10 @@ CONTRADICTS = "Theo Nghị quyết, Trung tâm dữ liệu dùng chung của t�
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> dict[str, str]:
+def env(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path, cli_env: Callable[..., dict[str, str]]) -> dict[str, str]:
     from assistant.cli import app
 
-    model_dir = Path(os.environ.get("ASSISTANT_MODEL_DIR", Path.home() / ".local" / "share" / "assistant" / "models"))
-    if not (model_dir / "all-minilm-l6-v2" / "modules.json").is_file():
-        pytest.fail(f"the CLI test needs the all-minilm-l6-v2 model in {model_dir}; run: assistant models pull all-minilm-l6-v2")
-    root = tmp_path_factory.mktemp("cli-check")
-    env = {
-        "ASSISTANT_INDEX_DIR": str(root / "idx"),
-        "ASSISTANT_MODEL_DIR": str(model_dir),
-        "ASSISTANT_EMBED_MODEL": "all-minilm-l6-v2",
-        "ASSISTANT_CONFIG": "",
-    }
+    env = cli_env(tmp_path_factory.mktemp("cli-check") / "idx")
     result = CliRunner().invoke(app, ["ingest", str(sample_dir)], env=env)
     assert result.exit_code == 0, result.output
     return env

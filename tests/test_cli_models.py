@@ -3,28 +3,17 @@ and their exit codes. Real CLI, real model store (the small MiniLM embedder), no
 
 from __future__ import annotations
 
-import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-STORE = Path(os.environ.get("ASSISTANT_MODEL_DIR", Path.home() / ".local" / "share" / "assistant" / "models"))
-
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    if not (STORE / "all-minilm-l6-v2" / "modules.json").is_file():
-        pytest.fail(f"this test needs the all-minilm-l6-v2 model in {STORE}; run: assistant models pull all-minilm-l6-v2")
-    return {
-        "ASSISTANT_INDEX_DIR": str(tmp_path / "idx"),
-        "ASSISTANT_MODEL_DIR": str(STORE),
-        "ASSISTANT_EMBED_MODEL": "all-minilm-l6-v2",
-        "ASSISTANT_EMBED_PRECISION": "fp32",
-        "ASSISTANT_ANSWER_MODE": "extractive",
-        "ASSISTANT_CONFIG": "",
-    }
+def env(tmp_path: Path, cli_env: Callable[..., dict[str, str]]) -> dict[str, str]:
+    return cli_env(tmp_path / "idx", ASSISTANT_EMBED_PRECISION="fp32")
 
 
 def run(env: dict[str, str], *args: str) -> tuple[int, str]:

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -311,25 +311,11 @@ def test_size_limit_message_states_real_sizes(tmp_path: Path, pipes: list[Pipeli
 # --- the CLI ------------------------------------------------------------------------------------------------
 
 
-def _cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    model_dir = Path(os.environ.get("ASSISTANT_MODEL_DIR", Path.home() / ".local" / "share" / "assistant" / "models"))
-    if not (model_dir / "all-minilm-l6-v2" / "modules.json").is_file():
-        pytest.fail(f"the CLI test needs the all-minilm-l6-v2 model in {model_dir}; run: assistant models pull all-minilm-l6-v2")
-    return {
-        "ASSISTANT_INDEX_DIR": str(tmp_path / "cli-idx"),
-        "ASSISTANT_MODEL_DIR": str(model_dir),
-        "ASSISTANT_EMBED_MODEL": "all-minilm-l6-v2",
-        "ASSISTANT_ANSWER_MODE": "extractive",
-        "ASSISTANT_CONFIG": "",
-        **extra,
-    }
-
-
-def test_cli_reports_each_bad_file_on_its_own_line(tmp_path: Path) -> None:
+def test_cli_reports_each_bad_file_on_its_own_line(tmp_path: Path, cli_env: Callable[..., dict[str, str]]) -> None:
     from assistant.cli import app
 
     expected = _bad_batch(tmp_path / "in")
-    env = _cli_env(tmp_path, ASSISTANT_MAX_FILE_MB=str(LIMIT_MB))
+    env = cli_env(tmp_path / "cli-idx", ASSISTANT_MAX_FILE_MB=str(LIMIT_MB))
     result = CliRunner().invoke(app, ["ingest", str(tmp_path / "in")], env=env)
     out = result.output
     assert result.exit_code == 1, out
@@ -344,7 +330,7 @@ def test_cli_reports_each_bad_file_on_its_own_line(tmp_path: Path) -> None:
     assert re.search(r"\b1 added\b", out) and re.search(r"\b7 failed\b", out), out
 
 
-def test_cli_prints_file_names_verbatim(tmp_path: Path) -> None:
+def test_cli_prints_file_names_verbatim(tmp_path: Path, cli_env: Callable[..., dict[str, str]]) -> None:
     """File names are data, not Rich markup: "[dự thảo]" must survive."""
     from assistant.cli import app
 
@@ -352,7 +338,7 @@ def test_cli_prints_file_names_verbatim(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "bao-cao [du thao].md").write_bytes(b"")
     (folder / "ghi chu [bold].md").write_text(GOOD, "utf-8")
-    result = CliRunner().invoke(app, ["ingest", str(folder)], env=_cli_env(tmp_path))
+    result = CliRunner().invoke(app, ["ingest", str(folder)], env=cli_env(tmp_path / "cli-idx"))
     assert result.exit_code == 1, result.output
     flat = " ".join(result.output.split())  # line wrapping is another test's business
     assert "bao-cao [du thao].md" in flat, result.output
