@@ -79,7 +79,7 @@ def check_index(catalog: Catalog, store: ChromaStore, keyword_dir: Path, *, sett
     kw = KeywordIndex(keyword_dir)
     loaded = kw.load()
     if settled:
-        if not loaded and passages:
+        if not loaded and passages and not kw.outdated:  # an outdated one is rebuilt on first use
             state.problems.append("the keyword index is missing or unreadable")
         elif loaded:
             if kw.generation != catalog.generation:

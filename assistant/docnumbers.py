@@ -120,18 +120,16 @@ def type_name(doc_type: str | None) -> str | None:
 #
 # Three shapes of one pattern, for lower-case (`fold`ed) text: a number, optionally "/" and a year,
 # then "-" or "/" and a run of letters (the type), then more letter-and-digit groups. The letter
-# runs are [a-zđ] only: type and issuer codes hold no other Vietnamese letters. None carries a
-# boundary; each caller adds the one it needs, if any. A law number ("193/2025/qh15") has no type
-# group and fits none of them whole (`formal_references` reads it).
+# runs are [a-zđ] only: type and issuer codes hold no other Vietnamese letters. Only NUMBER_TOKEN
+# carries a boundary (its end); each caller of the others adds the one it needs, if any. A law number
+# ("193/2025/qh15") has no type group and fits the other two not whole (`formal_references` reads it).
 
-NUMBER_TOKEN = r"\d+(?:/\d{4})?[-/][a-zđ]+(?:[-/][a-zđ0-9]+)*"
-"""A number joined by "-" or "/" to a run of letters, then any number of further groups: every
-document number ("57-nq/tw", "03/nq-cp", "45/2024/nđ-cp", "112/kh-ubnd"), but also a bare "57-nq"
-and a number joined to a word: "10-nam", and "10-n" out of "10-năm" (the run stops at "ă"), and
-"193/2025/qh" out of the law number "193/2025/qh15".
-The keyword index keeps each match as one token (`keyword.tokenize`). It is broader than
-DOC_NUMBER because that is what every BM25 index was built with; narrowing it would change the
-tokens, and so the keyword scores, of existing passages."""
+NUMBER_TOKEN = r"\d+(?:/\d{4})?[-/][a-zđ][a-zđ0-9]*(?:[-/][a-zđ0-9]+)*(?![a-zà-ỹđ0-9])"
+"""A number joined by "-" or "/" to a code, then any number of further groups, ending at a word's end: every
+document number ("57-nq/tw", "03/nq-cp", "45/2024/nđ-cp", "112/kh-ubnd"), a law number ("193/2025/qh15"), a
+bare "57-nq", and a number joined to an unaccented word ("10-nam"), but not "10-n" out of "10-năm": a code that
+runs into another Vietnamese letter is a word, not a code. The keyword index keeps each match as one token
+(`keyword.tokenize`); an index built with an earlier form of it is rebuilt (`keyword.TOKENS_VERSION`)."""
 
 DOC_NUMBER = r"\d+(?:/\d{4})?[-/][a-zđ]+(?:[-/][a-zđ0-9]+)+"
 """A document number: at least two groups after the number, a type and an issuer ("57-nq/tw",

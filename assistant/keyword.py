@@ -22,6 +22,9 @@ from assistant.normalize import fold
 _DOCNUM = re.compile(NUMBER_TOKEN)
 _ARTICLE = re.compile(r"\b(điều|khoản|chương|mục|điểm)\s+(\d+[a-zđ]?|[ivxlc]+)\b")
 _WORD = re.compile(r"[0-9a-zà-ỹđ]+(?:[.,][0-9]+)*%?")
+TOKENS_VERSION = 2
+"""The version of `tokenize`'s output, stored with every index built with it: an index of other tokens is rebuilt
+from the catalog on first use (2: law numbers whole, "193/2025/qh15"; no code cut out of "10-năm")."""
 
 
 def tokenize(text: str, *, bigrams: bool = True) -> list[str]:
@@ -45,6 +48,9 @@ class KeywordIndex:
         self._pos: dict[str, int] = {}  # id -> index, built on first use
         self._bm25: object | None = None
         self.generation: int = -1
+        # which tokens an index holds: the tokenizer, and our own's version
+        self._tokens_tag = f"{tokenizer.__module__}.{tokenizer.__qualname__}:{TOKENS_VERSION}"
+        self.outdated = False  # the folder holds an index of other tokens (`load` said False; rebuild it)
 
     @property
     def ids(self) -> list[str]:
@@ -71,7 +77,8 @@ class KeywordIndex:
         tmp.mkdir(parents=True, exist_ok=True)
         if self._ids:
             self._bm25.save(str(tmp), show_progress=False)  # type: ignore[attr-defined]
-        (tmp / "ids.json").write_text(json.dumps({"generation": self.generation, "ids": self._ids}), "utf-8")
+        meta = {"generation": self.generation, "tokens": self._tokens_tag, "ids": self._ids}
+        (tmp / "ids.json").write_text(json.dumps(meta), "utf-8")
         if self._folder.exists():
             old = self._folder.with_name(self._folder.name + ".old")
             if old.exists():
@@ -83,7 +90,8 @@ class KeywordIndex:
             tmp.rename(self._folder)
 
     def load(self) -> bool:
-        """Load from disk; False when there is nothing (or nothing readable) there."""
+        """Load from disk; False when there is nothing (or nothing readable) there, or an index of other tokens
+        (`outdated`: built by another tokenizer or an earlier version of ours)."""
         meta = self._folder / "ids.json"
         if not meta.exists():
             return False
@@ -91,6 +99,9 @@ class KeywordIndex:
 
         try:
             data = json.loads(meta.read_text("utf-8"))
+            self.outdated = data.get("tokens") != self._tokens_tag
+            if self.outdated:
+                return False
             self._ids = list(data["ids"])
             self._pos = {}
             self.generation = int(data["generation"])

@@ -86,3 +86,24 @@ def test_kill_9_trials_through_the_real_cli(tmp_path: Path) -> None:
     for t in trials:
         assert t.ok, (t.n, t.kill_after, t.left, t.final, t.rerun_rc)
     assert any(t.killed for t in trials), "no run was killed midway"
+
+
+def test_a_keyword_index_of_older_tokens_is_rebuilt_on_first_use_not_reported(pipe: Pipeline, tmp_path: Path) -> None:
+    import json
+
+    from assistant.keyword import TOKENS_VERSION
+
+    meta_file = pipe.settings.index_dir / "keyword" / "ids.json"
+    meta = json.loads(meta_file.read_text("utf-8"))
+    meta["tokens"] = meta["tokens"].replace(f":{TOKENS_VERSION}", ":1")  # as the previous version wrote it
+    meta_file.write_text(json.dumps(meta), "utf-8")
+    pipe.close()
+    reopened = Pipeline(pipe.settings, embedder=HashEmbedder())
+    try:
+        assert _state(reopened) == []  # outdated, not broken: the first search rebuilds it
+        hits = reopened.retriever.search("Nghị quyết 15-NQ/TU chuyển đổi số", k=3).hits
+        assert hits and hits[0].meta.doc_id == "15-NQ/TU"
+        assert json.loads(meta_file.read_text("utf-8"))["tokens"].endswith(f":{TOKENS_VERSION}")
+        assert _state(reopened) == []
+    finally:
+        reopened.close()

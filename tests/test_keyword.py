@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.keyword import KeywordIndex, tokenize
+from assistant.keyword import TOKENS_VERSION, KeywordIndex, tokenize
 
 
 @pytest.mark.parametrize(
@@ -117,6 +117,26 @@ def test_load_missing_or_unreadable(tmp_path: Path) -> None:
     broken.mkdir()
     (broken / "ids.json").write_text("{not json", "utf-8")
     assert KeywordIndex(broken).load() is False
+
+
+def test_an_index_of_other_tokens_is_not_loaded_and_is_rebuilt(tmp_path: Path) -> None:
+    import json
+
+    folder = tmp_path / "kw"
+    KeywordIndex(folder).build(ITEMS, generation=3)
+    meta = json.loads((folder / "ids.json").read_text("utf-8"))
+    assert meta["tokens"].endswith(f"tokenize:{TOKENS_VERSION}")
+    meta["tokens"] = meta["tokens"].replace(f":{TOKENS_VERSION}", ":1")  # as an earlier version of ours wrote it
+    (folder / "ids.json").write_text(json.dumps(meta), "utf-8")
+    old = KeywordIndex(folder)
+    assert old.load() is False and old.outdated and old.search("kinh tế số", k=5) == []
+
+    def other(text: str) -> list[str]:
+        return text.lower().split()
+
+    KeywordIndex(folder).build(ITEMS, generation=3)
+    assert KeywordIndex(folder, tokenizer=other).load() is False  # another tokenizer's index is not ours either
+    assert KeywordIndex(folder).load() is True
 
 
 def test_empty_index(tmp_path: Path) -> None:
