@@ -25,7 +25,7 @@ from assistant.keyword import KeywordIndex
 from assistant.lookup import DocumentLookup
 from assistant.normalize import fold, normalize_text
 from assistant.query import expand_abbreviations
-from assistant.store import ChromaStore
+from assistant.store import EXACT_ALL_MAX, ChromaStore
 from assistant.types import DocMeta, Embedder, Hit
 
 
@@ -109,7 +109,13 @@ class Retriever:
         self._mode = mode
         self._dense_weight = dense_weight
         self._understand = understand
-        self._lookup = DocumentLookup(catalog, refresh_keyword)
+
+        def refresh() -> None:  # the index changed, perhaps in another process: re-read what is held in memory
+            store.forget_vectors()
+            if callable(refresh_keyword):
+                refresh_keyword()
+
+        self._lookup = DocumentLookup(catalog, refresh)
 
     def _sync(self) -> None:
         self._lookup.sync()
@@ -168,7 +174,9 @@ class Retriever:
             # clearance is enforced inside both searches: Chroma filters on each passage's access rank,
             # BM25 masks every passage outside the allowed set; both results are checked again here
             if self._mode != "keyword":
-                ids = sorted(allowed_chunks) if scope is not None and allowed_chunks is not None else None
+                # the allowed passages by id where the store searches them exactly (a scope, or a small index)
+                listed = allowed_chunks is not None and (scope is not None or len(self._lookup.chunk_doc) <= EXACT_ALL_MAX)
+                ids = sorted(allowed_chunks) if listed and allowed_chunks is not None else None
                 dense = self._store.query(qvec, self._n, _where(scope, max_rank), ids=ids)
                 dense = [
                     h for h in dense

@@ -20,6 +20,12 @@ Scalar = str | int | float | bool
 # Scopes of at most this many passages are searched exactly, by reading their vectors: Chroma's filtered
 # HNSW search takes ~70-100 ms for a scope of a few dozen passages in a 50k-passage collection, this ~2 ms.
 EXACT_MAX = 256
+# Collections of at most this many passages are searched exactly, from their vectors held in memory (24 MB at
+# 8,192 passages of 768 floats): Chroma's HNSW graph is rebuilt from its log when a collection is opened, and on
+# small collections the rebuilt graph misses a different passage or two of a query's nearest on each opening, so
+# the same question could rank differently from one process to the next. Exact search gives every run the same
+# answer, and at this size it is also faster (a matrix product of < 1 ms).
+EXACT_ALL_MAX = 8192
 
 
 @dataclass(frozen=True)
@@ -55,11 +61,17 @@ class ChromaStore:
             raise ValueError(f"unknown chroma mode {mode!r}")
         self._client = client
         self._col = client.get_or_create_collection(name=collection, embedding_function=None, metadata={"hnsw:space": "cosine"})
+        self._held: tuple[list[str], dict[str, int], np.ndarray] | None = None  # ids, row of each id, unit vectors
 
     def count(self) -> int:
         return int(self._col.count())
 
+    def forget_vectors(self) -> None:
+        """Drop the vectors held for exact search (the collection may have been changed by another process)."""
+        self._held = None
+
     def upsert(self, ids: Sequence[str], embeddings: Sequence[Sequence[float]], metadatas: Sequence[dict[str, Scalar]]) -> None:
+        self._held = None
         step = 2000
         for i in range(0, len(ids), step):
             self._col.upsert(
@@ -69,10 +81,12 @@ class ChromaStore:
             )
 
     def delete_doc(self, doc_key: str) -> None:
+        self._held = None
         self._col.delete(where={"doc_key": doc_key})
 
     def delete_ids(self, ids: Sequence[str]) -> None:
         if ids:
+            self._held = None
             self._col.delete(ids=list(ids))
 
     def vectors_by_key(self, keys: Sequence[str]) -> dict[str, list[float]]:
@@ -104,7 +118,11 @@ class ChromaStore:
         self, embedding: Sequence[float], k: int, where: dict[str, object] | None = None, *, ids: Sequence[str] | None = None
     ) -> list[VectorHit]:
         """The `k` nearest passages that `where` admits. `ids`, when given, are all the passages `where` admits;
-        a scope of at most EXACT_MAX of them is searched exactly instead of through the HNSW index."""
+        a scope of at most EXACT_MAX of them is searched exactly instead of through the HNSW index, and so is any
+        query (`ids` given, or no `where`) in a collection of at most EXACT_ALL_MAX passages."""
+        held = self._held_vectors() if ids is not None or where is None else None
+        if held is not None:
+            return _nearest(held, embedding, k, ids)
         if ids is not None and len(ids) <= EXACT_MAX:
             return self._exact(embedding, k, ids)
         res = self._col.query(  # n_results above the collection's size returns what there is
@@ -117,6 +135,18 @@ class ChromaStore:
         dists = (res.get("distances") or [[1.0] * len(found)])[0]
         return [VectorHit(chunk_id=i, similarity=1.0 - float(d)) for i, d in zip(found, dists, strict=False)]
 
+    def _held_vectors(self) -> tuple[list[str], dict[str, int], np.ndarray] | None:
+        """Every vector of a small collection (unit length), read once and kept until a write or `forget_vectors`."""
+        if self._held is None:
+            if self.count() > EXACT_ALL_MAX:
+                return None
+            got = self._col.get(include=["embeddings"])
+            ids = [str(i) for i in got["ids"]]
+            vecs = np.asarray(got["embeddings"], dtype=np.float32) if ids else np.zeros((0, 1), dtype=np.float32)
+            vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+            self._held = (ids, {cid: row for row, cid in enumerate(ids)}, vecs)
+        return self._held
+
     def _exact(self, embedding: Sequence[float], k: int, ids: Sequence[str]) -> list[VectorHit]:
         if not ids:
             return []
@@ -127,3 +157,17 @@ class ChromaStore:
         q = np.asarray(embedding, dtype=np.float32)
         sims = (vecs @ q) / np.maximum(np.linalg.norm(vecs, axis=1) * np.linalg.norm(q), 1e-12)  # cosine, as Chroma's
         return [VectorHit(chunk_id=str(got["ids"][i]), similarity=float(sims[i])) for i in np.argsort(-sims)[:k]]
+
+
+def _nearest(
+    held: tuple[list[str], dict[str, int], np.ndarray], embedding: Sequence[float], k: int, ids: Sequence[str] | None
+) -> list[VectorHit]:
+    """The `k` held vectors nearest to `embedding` by cosine, among `ids` (None: all); ties in the collection's order."""
+    all_ids, row_of, vecs = held
+    rows = np.arange(len(all_ids)) if ids is None else np.asarray(sorted(row_of[i] for i in ids if i in row_of), dtype=np.int64)
+    if not len(rows):
+        return []
+    q = np.asarray(embedding, dtype=np.float32)
+    sims = vecs[rows] @ (q / max(float(np.linalg.norm(q)), 1e-12))
+    top = np.argsort(-sims, kind="stable")[:k]
+    return [VectorHit(chunk_id=all_ids[rows[i]], similarity=float(sims[i])) for i in top]

@@ -234,6 +234,9 @@ class RecordingStore:
         self.returned += [h.chunk_id for h in hits]
         return hits
 
+    def forget_vectors(self) -> None:
+        self.inner.forget_vectors()
+
 
 class RecordingKeyword:
     """The real BM25 index, noting every passage id its searches return."""
