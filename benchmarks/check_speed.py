@@ -20,6 +20,7 @@ import statistics
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from assistant.check.report import statement_json
 from assistant.check.statements import split_statements
@@ -82,7 +83,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=None, help="also write each statement's check as JSON lines here")
     args = ap.parse_args()
     corpora = args.corpus or [SHARED / "party", SHARED / "news"]
-    settings = load_settings(**({"answer_mode": "extractive"} if args.extractive else {}))
+    overrides: dict[str, Any] = {"answer_mode": "extractive"} if args.extractive else {}
+    settings = load_settings(**overrides)
     gen = None if args.extractive else Counting(build_generator(settings))
     cache = settings.index_dir.parent / "eval-indexes"
     pipe, _reports, cached = prepare_index([Path(c) for c in corpora], settings, cache, generator=gen)

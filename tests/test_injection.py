@@ -125,9 +125,9 @@ def test_a_model_that_obeys_the_injection_is_not_believed(
     gen = ScriptedGenerator([_obeying(quote, answer)])
     p = _pipe(tmp_path, corpus, gen)
     make.append(p)
-    answer = p.ask(QUESTIONS[0])
+    got = p.ask(QUESTIONS[0])
     assert gen.prompts, "the model was asked"
-    assert_not_hijacked(answer, p)
+    assert_not_hijacked(got, p)
 
 
 def test_extractive_answers_quote_and_do_not_obey(tmp_path: Path, corpus: Path, make: list[Pipeline]) -> None:

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ from tests.api.conftest import ANSWERABLE, GOOD_OUTPUT, NOTICE, QUOTE, Office, R
 from tests.api.test_check import DRAFT
 
 CHROMIUM = "/usr/bin/chromium"
-VIEWPORT = {"width": 1280, "height": 900}
+VIEWPORT: Any = {"width": 1280, "height": 900}  # playwright's ViewportSize
 MARK_RGB = (0xFF, 0xD4, 0x00)  # --mark in style.css
 SECRET = """BAN THƯỜNG VỤ TỈNH ỦY HÒA LÂM
 
@@ -82,7 +83,7 @@ def highlight_pixels(data: bytes) -> int:
     from PIL import Image
 
     image = Image.open(io.BytesIO(data)).convert("RGB")
-    colours = image.getcolors(maxcolors=1 << 22) or []
+    colours: list[tuple[int, Any]] = image.getcolors(maxcolors=1 << 22) or []
     return sum(count for count, rgb in colours if all(abs(a - b) <= 3 for a, b in zip(rgb, MARK_RGB, strict=True)))
 
 

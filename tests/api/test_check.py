@@ -197,7 +197,8 @@ def saturated(office: Office) -> Iterator[Slot]:
 
 
 def test_a_check_waits_its_turn_with_the_answers(office: Office, drafter: TestClient, saturated: Slot) -> None:
-    for body in ({}, {"stream": True}):
+    bodies: list[dict[str, Any]] = [{}, {"stream": True}]
+    for body in bodies:
         r = check(drafter, **body)
         assert r.status_code == 429 and r.headers["retry-after"] == "9"
         assert "Máy chủ đang bận" in r.json()["detail"]

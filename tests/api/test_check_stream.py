@@ -77,7 +77,11 @@ def test_a_failure_midway_is_an_error_event() -> None:
 def test_a_client_that_leaves_stops_the_check_and_the_slot_follows_the_work() -> None:
     limiter = AnswerLimiter(concurrent=1, queued=0, wait_s=1)
     gate = threading.Event()
-    work, checked = draft_work(50, lambda n: gate.wait(10) and None)  # statement 1 is in progress when the client leaves
+
+    def hold(n: int) -> None:  # statement 1 is in progress when the client leaves
+        gate.wait(10)
+
+    work, checked = draft_work(50, hold)
     held_after_leaving: list[int] = []
 
     async def main() -> None:
@@ -104,12 +108,17 @@ def test_a_client_that_leaves_stops_the_check_and_the_slot_follows_the_work() ->
 def test_a_check_waiting_for_its_turn_when_its_client_leaves_gives_its_place_up_at_once() -> None:
     limiter = AnswerLimiter(concurrent=1, queued=1, wait_s=5)
     gate = threading.Event()
-    work, checked = draft_work(3, lambda n: gate.wait(10) and None)
+
+    def hold(n: int) -> None:
+        gate.wait(10)
+
+    work, checked = draft_work(3, hold)
     seen: dict[str, tuple[int, int]] = {}
 
     async def main() -> None:
         run = CheckRun(await limiter.acquire())
         first = await run.start(limiter.run, work)
+        assert isinstance(first, tuple)
         events = stream_check(run, first, lambda r: {}, lambda r, complete: None)
         assert (await events.__anext__()).startswith(b"event: progress")  # statement 1 in progress
         answer = asyncio.create_task(limiter.acquire())  # an answer joins the line

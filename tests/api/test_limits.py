@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, MutableMapping, Sequence
 from typing import Any
 
 import pytest
@@ -305,8 +305,8 @@ def test_a_streamed_answer_holds_its_slot_until_the_client_goes_away(spec_versio
         await asyncio.sleep(0.05)
         return {"type": "http.disconnect"}
 
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(dict(message))
         if spec_version == "2.4" and len(sent) > 3:
             raise OSError("connection reset")
 

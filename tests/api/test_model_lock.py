@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 
 import pytest
 
@@ -34,7 +35,7 @@ def test_the_lock_goes_to_those_waiting_in_the_order_they_asked() -> None:
     for n, name in enumerate(("b", "c"), 1):
         threads.append(threading.Thread(target=take, args=(name,)))
         threads[-1].start()
-        wait_for(lambda n=n: lock.waiting == n, f"{n} waiting")
+        wait_for(partial(lambda count: lock.waiting == count, n), f"{n} waiting")
     lock.release()
     take("a again")  # the holder asks again at once: behind b and c
     for t in threads:

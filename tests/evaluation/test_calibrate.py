@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,7 +13,7 @@ from assistant.evaluation.calibrate import format_gate_table, gate_table, gated
 CITATION = {"n": 1, "doc_id": "1-NQ/TW", "chunk_id": "1-NQ/TW#0", "quote": "a", "verified": True}
 
 
-def _record(i: int, answerable: bool, coverage: float, refused: bool) -> dict[str, object]:
+def _record(i: int, answerable: bool, coverage: float, refused: bool) -> dict[str, Any]:
     return {
         "id": f"q{i}",
         "type": "question",
