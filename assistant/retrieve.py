@@ -175,8 +175,8 @@ class Retriever:
             # BM25 masks every passage outside the allowed set; both results are checked again here
             if self._mode != "keyword":
                 # the allowed passages by id where the store searches them exactly (a scope, or a small index)
-                listed = allowed_chunks is not None and (scope is not None or len(self._lookup.chunk_doc) <= EXACT_ALL_MAX)
-                ids = sorted(allowed_chunks) if listed and allowed_chunks is not None else None
+                listed = scope is not None or len(self._lookup.chunk_doc) <= EXACT_ALL_MAX
+                ids = sorted(allowed_chunks) if allowed_chunks is not None and listed else None
                 dense = self._store.query(qvec, self._n, _where(scope, max_rank), ids=ids)
                 dense = [
                     h for h in dense

@@ -62,16 +62,17 @@ class ChromaStore:
         self._client = client
         self._col = client.get_or_create_collection(name=collection, embedding_function=None, metadata={"hnsw:space": "cosine"})
         self._held: tuple[list[str], dict[str, int], np.ndarray] | None = None  # ids, row of each id, unit vectors
+        self._large = False  # the collection was found above EXACT_ALL_MAX (asked again after a write)
 
     def count(self) -> int:
         return int(self._col.count())
 
     def forget_vectors(self) -> None:
         """Drop the vectors held for exact search (the collection may have been changed by another process)."""
-        self._held = None
+        self._held, self._large = None, False
 
     def upsert(self, ids: Sequence[str], embeddings: Sequence[Sequence[float]], metadatas: Sequence[dict[str, Scalar]]) -> None:
-        self._held = None
+        self.forget_vectors()
         step = 2000
         for i in range(0, len(ids), step):
             self._col.upsert(
@@ -81,12 +82,12 @@ class ChromaStore:
             )
 
     def delete_doc(self, doc_key: str) -> None:
-        self._held = None
+        self.forget_vectors()
         self._col.delete(where={"doc_key": doc_key})
 
     def delete_ids(self, ids: Sequence[str]) -> None:
         if ids:
-            self._held = None
+            self.forget_vectors()
             self._col.delete(ids=list(ids))
 
     def vectors_by_key(self, keys: Sequence[str]) -> dict[str, list[float]]:
@@ -137,37 +138,45 @@ class ChromaStore:
 
     def _held_vectors(self) -> tuple[list[str], dict[str, int], np.ndarray] | None:
         """Every vector of a small collection (unit length), read once and kept until a write or `forget_vectors`."""
-        if self._held is None:
-            if self.count() > EXACT_ALL_MAX:
-                return None
-            got = self._col.get(include=["embeddings"])
-            ids = [str(i) for i in got["ids"]]
-            vecs = np.asarray(got["embeddings"], dtype=np.float32) if ids else np.zeros((0, 1), dtype=np.float32)
-            vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
-            self._held = (ids, {cid: row for row, cid in enumerate(ids)}, vecs)
+        if self._held is None and not self._large:
+            self._large = self.count() > EXACT_ALL_MAX  # not asked again on every query of a large collection
+            if not self._large:
+                ids, vecs = self._vectors(None)
+                self._held = (ids, {cid: row for row, cid in enumerate(ids)}, vecs)
         return self._held
 
     def _exact(self, embedding: Sequence[float], k: int, ids: Sequence[str]) -> list[VectorHit]:
-        if not ids:
-            return []
-        got = self._col.get(ids=list(ids), include=["embeddings"])
-        if not got["ids"]:
-            return []
+        found, vecs = self._vectors(ids)
+        return _top(found, vecs, embedding, k)
+
+    def _vectors(self, ids: Sequence[str] | None) -> tuple[list[str], np.ndarray]:
+        """The stored vectors of `ids` (None: of every passage), scaled to unit length, with their ids."""
+        if ids is not None and not ids:
+            return [], np.zeros((0, 1), dtype=np.float32)
+        got = self._col.get(include=["embeddings"]) if ids is None else self._col.get(ids=list(ids), include=["embeddings"])
+        found = [str(i) for i in got["ids"]]
+        if not found:
+            return [], np.zeros((0, 1), dtype=np.float32)
         vecs = np.asarray(got["embeddings"], dtype=np.float32)
-        q = np.asarray(embedding, dtype=np.float32)
-        sims = (vecs @ q) / np.maximum(np.linalg.norm(vecs, axis=1) * np.linalg.norm(q), 1e-12)  # cosine, as Chroma's
-        return [VectorHit(chunk_id=str(got["ids"][i]), similarity=float(sims[i])) for i in np.argsort(-sims)[:k]]
+        vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+        return found, vecs
 
 
 def _nearest(
     held: tuple[list[str], dict[str, int], np.ndarray], embedding: Sequence[float], k: int, ids: Sequence[str] | None
 ) -> list[VectorHit]:
-    """The `k` held vectors nearest to `embedding` by cosine, among `ids` (None: all); ties in the collection's order."""
+    """The `k` held vectors nearest to `embedding`, among `ids` (None: all)."""
     all_ids, row_of, vecs = held
-    rows = np.arange(len(all_ids)) if ids is None else np.asarray(sorted(row_of[i] for i in ids if i in row_of), dtype=np.int64)
-    if not len(rows):
+    if ids is None:
+        return _top(all_ids, vecs, embedding, k)
+    rows = sorted(row_of[i] for i in ids if i in row_of)
+    return _top([all_ids[r] for r in rows], vecs[rows], embedding, k)
+
+
+def _top(ids: list[str], unit: np.ndarray, embedding: Sequence[float], k: int) -> list[VectorHit]:
+    """The `k` of `ids` (rows of unit vectors `unit`) nearest to `embedding` by cosine, as Chroma's; ties in order."""
+    if not ids:
         return []
     q = np.asarray(embedding, dtype=np.float32)
-    sims = vecs[rows] @ (q / max(float(np.linalg.norm(q)), 1e-12))
-    top = np.argsort(-sims, kind="stable")[:k]
-    return [VectorHit(chunk_id=all_ids[rows[i]], similarity=float(sims[i])) for i in top]
+    sims = unit @ (q / max(float(np.linalg.norm(q)), 1e-12))
+    return [VectorHit(chunk_id=ids[i], similarity=float(sims[i])) for i in np.argsort(-sims, kind="stable")[:k]]

@@ -70,5 +70,16 @@ def test_a_large_collection_goes_through_chroma_index(tmp_path: Path, monkeypatc
     s, ids, vecs = filled(tmp_path / "c", n=300)
     q = vectors(1, seed=4)[0]
     hits = s.query(q.tolist(), 10)
-    assert s._held is None and len(hits) == 10
+    assert s._held is None and s._large and len(hits) == 10
     assert len({h.chunk_id for h in hits} & set(brute(vecs, ids, q, 10))) >= 8  # approximate, but close
+
+
+def test_a_small_scope_of_a_large_collection_is_read_and_ranked_exactly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store_mod, "EXACT_ALL_MAX", 100)
+    s, ids, vecs = filled(tmp_path / "c", n=300)
+    allowed = ids[5:45]  # within EXACT_MAX: read from Chroma by id, not held
+    q = vectors(1, seed=5)[0]
+    got = s.query(q.tolist(), 10, ids=allowed)
+    assert s._held is None
+    assert [h.chunk_id for h in got] == brute(vecs[5:45], allowed, q, 10)
+    assert s.query(q.tolist(), 10, ids=[]) == []

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from assistant.chunk import chunk_document
 from assistant.headings import title_label
-from assistant.normalize import normalize_text
+from assistant.normalize import fold, normalize_text
 from assistant.sections import PREAMBLE
 
 _ABBREV_WORDS = "tp tp.hcm ths ts pgs gs bs ks cn kts ls nxb tr st p q tt đ/c sđd pgs.ts gs.ts ths.bs"
@@ -62,7 +62,7 @@ def names_a_document(text: str) -> bool:
     t = text.strip()
     if not _NAME_START.match(t) or re.search(r"[.!?…;:]$", t):
         return False
-    words = normalize_text(t).lower().split()
+    words = fold(t).split()
     return len(words) <= _MAX_NAME_WORDS and not any(w.strip(",()") in _CLAIM_WORDS for w in words[1:])
 
 
