@@ -2,12 +2,14 @@
 
 Per item: verdict_ok and evidence_recall (share of the expected evidence quotes that a predicted
 quote holds, or lies inside with at least half the length). Over a run: accuracy, macro F1 over
-the verdicts present, recall of "contradicts", mean evidence recall.
+the verdicts present, recall of "contradicts", mean evidence recall; `draft_breakdown` gives the same
+per split (items' `split`: "dev", "untouched" …) and right/wrong counts per kind.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from assistant.evaluation.matching import Record, expected_quotes, fast_match_key
 
@@ -53,4 +55,22 @@ def draft_metrics(records: Sequence[Record]) -> dict[str, float]:
     evidence = [s["evidence_recall"] for s in map(draft_scores, records) if "evidence_recall" in s]
     if evidence:
         out["evidence_recall"] = sum(evidence) / len(evidence)
+    return out
+
+
+def draft_breakdown(records: Sequence[Record]) -> dict[str, Any]:
+    """{"by_split": {split: draft_metrics + "n"}, "by_kind": {kind: {"right", "wrong"}}} over predicted draft
+    records; "by_split" is present only when some record has a `split`, and then holds "all" too."""
+    out: dict[str, Any] = {}
+    splits = sorted({str(r["split"]) for r in records if r.get("split")})
+    if splits:
+        groups = {s: [r for r in records if str(r.get("split") or "") == s] for s in splits}
+        groups["all"] = list(records)
+        out["by_split"] = {s: {"n": len(rs), **draft_metrics(rs)} for s, rs in groups.items() if rs}
+    kinds: dict[str, dict[str, int]] = {}
+    for r in records:
+        ok = draft_scores(r)["verdict_ok"] == 1.0
+        row = kinds.setdefault(str(r.get("kind") or "unspecified"), {"right": 0, "wrong": 0})
+        row["right" if ok else "wrong"] += 1
+    out["by_kind"] = dict(sorted(kinds.items()))
     return out

@@ -7,7 +7,7 @@ fields are ignored. A line is a question when it has "question", a draft stateme
 Question:  {"id", "question", "expected_docs": [...], "answerable": bool,
             "expected_quotes"?: [...], "reference_answer"?: str, "kind"?: str}
 Statement: {"id", "statement", "against": [...], "verdict": "consistent"|"contradicts"|"not_covered",
-            "evidence_quotes"?: [...]}
+            "evidence_quotes"?: [...], "kind"?: str, "split"?: str ("dev", "untouched": figures are given per split)}
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ class DraftItem:
     against: tuple[str, ...]
     verdict: str
     evidence_quotes: tuple[str, ...] = ()
+    kind: str | None = None
+    split: str | None = None
 
 
 class _LineError(Exception):
@@ -92,6 +94,8 @@ def _draft(obj: dict[str, Any]) -> DraftItem:
         against=_str_list(obj, "against"),
         verdict=verdict,
         evidence_quotes=_str_list(obj, "evidence_quotes", required=False),
+        kind=_str(obj, "kind", required=False),
+        split=_str(obj, "split", required=False),
     )
 
 

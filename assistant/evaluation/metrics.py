@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from assistant.evaluation.answer_metrics import answer_scores, n_citations
-from assistant.evaluation.draft_metrics import draft_metrics, draft_scores
+from assistant.evaluation.draft_metrics import draft_breakdown, draft_metrics, draft_scores
 from assistant.evaluation.matching import Record
 from assistant.evaluation.retrieval_metrics import KS, retrieval_scores
 
@@ -116,7 +116,8 @@ def question_metrics(records: Sequence[Record], scores: Sequence[dict[str, float
 
 
 def summarize(records: Sequence[Record]) -> dict[str, Any]:
-    """{"metrics": {name: float}, "by_kind": {kind: {name: float}}, "counts": {name: int}, "drafts": str}."""
+    """{"metrics": {name: float}, "by_kind": {kind: {name: float}}, "counts": {name: int}, "drafts": str}, and
+    "draft_breakdown" (per split and per kind, `draft_metrics.draft_breakdown`) when drafts were checked."""
     questions = [r for r in records if is_question(r)]
     drafts = [r for r in records if not is_question(r)]
     predicted = [r for r in drafts if isinstance(r.get("predicted"), dict)]
@@ -147,7 +148,10 @@ def summarize(records: Sequence[Record]) -> dict[str, Any]:
     }
     for kind, rs in kinds.items():
         counts[f"kind.{kind}"] = len(rs)
-    return {"metrics": metrics, "by_kind": by_kind, "counts": counts, "drafts": "scored" if predicted else "not run"}
+    out = {"metrics": metrics, "by_kind": by_kind, "counts": counts, "drafts": "scored" if predicted else "not run"}
+    if predicted:
+        out["draft_breakdown"] = draft_breakdown(predicted)
+    return out
 
 
 def metric_names() -> set[str]:

@@ -80,7 +80,41 @@ def format_table(summary: dict[str, Any]) -> str:
         for kind, values in by_kind.items():
             cells = [f"{values[c]:.3f}" if c in values else "-" for c in cols]
             lines.append(f"{kind:<{kw}}  " + "  ".join(f"{v:>{max(len(c), 6)}}" for v, c in zip(cells, cols, strict=True)))
-    return "\n".join(lines)
+    return "\n".join(lines + _draft_lines(summary.get("draft_breakdown") or {}))
+
+
+_SPLIT_METRICS = ("draft_accuracy", "draft_macro_f1", "contradicts_recall", "evidence_recall")
+
+
+def _draft_lines(breakdown: dict[str, Any]) -> list[str]:
+    """The draft check per split (when items carry one) and right/wrong per kind, as text lines."""
+    lines: list[str] = []
+    by_split: dict[str, dict[str, float]] = breakdown.get("by_split", {})
+    if by_split:
+        lines += ["", f"{'split':<10}  {'n':>4}  " + "  ".join(f"{c:>18}" for c in _SPLIT_METRICS)]
+        for split, m in by_split.items():
+            cells = [f"{m[c]:.3f}" if c in m else "-" for c in _SPLIT_METRICS]
+            lines.append(f"{split:<10}  {int(m['n']):>4}  " + "  ".join(f"{v:>18}" for v in cells))
+    by_kind: dict[str, dict[str, int]] = breakdown.get("by_kind", {})
+    if by_kind:
+        lines += ["", "draft kind: " + ", ".join(f"{k} {v['right']} right / {v['wrong']} wrong" for k, v in by_kind.items())]
+    return lines
+
+
+def _draft_tables(breakdown: dict[str, Any]) -> list[str]:
+    by_split: dict[str, dict[str, float]] = breakdown.get("by_split", {})
+    parts: list[str] = []
+    if by_split:
+        rows = [
+            [_td(split), _td(int(m["n"]), num=True)] + [_td(f"{m[c]:.3f}" if c in m else "–", num=True) for c in _SPLIT_METRICS]
+            for split, m in by_split.items()
+        ]
+        parts += ["<h2>Kiểm tra dự thảo theo phần · Drafts by split</h2>", _table(rows, ["split", "n", *_SPLIT_METRICS])]
+    by_kind: dict[str, dict[str, int]] = breakdown.get("by_kind", {})
+    if by_kind:
+        rows = [[_td(k), _td(v["right"], num=True), _td(v["wrong"], num=True)] for k, v in by_kind.items()]
+        parts += ["<h2>Kiểm tra dự thảo theo loại · Drafts by kind</h2>", _table(rows, ["kind", "right", "wrong"])]
+    return parts
 
 
 # --- plots ---------------------------------------------------------------------------------
@@ -234,6 +268,7 @@ def write_report(
             for kind, v in by_kind.items()
         ]
         parts += ["<h2>Theo loại câu hỏi · By kind</h2>", _table(kind_rows, ["kind", "n", *cols], table_id="by-kind")]
+    parts += _draft_tables(summary.get("draft_breakdown") or {})
     plots = [p for p in (_recall_plot(metrics), _latency_plot(records)) if p]
     if plots:
         parts += ["<h2>Biểu đồ · Plots</h2>", "<div>", *plots, "</div>"]

@@ -109,6 +109,8 @@ def draft_record(item: DraftItem, check: StatementCheck | None = None, timings: 
         "against": list(item.against),
         "expected_verdict": item.verdict,
         "evidence_quotes": list(item.evidence_quotes),
+        "kind": item.kind,
+        "split": item.split,
         "predicted": predicted,
         "timings": timings or {},
         "error": error,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.evaluation.metrics import per_item_scores, summarize
+from assistant.evaluation.report import format_table
 from tests.evaluation.records import draft, ranking_record
 
 
@@ -36,3 +37,31 @@ def test_draft_metrics_scored() -> None:
     # d3: predicted is a long part of the expected quote -> found
     assert m["evidence_recall"] == pytest.approx((1 + 0 + 1) / 3)
     assert per_item_scores(records[1]) == {"verdict_ok": 0.0, "evidence_recall": 0.0, "overall": 0.0}
+
+
+def test_draft_figures_per_split_and_kind() -> None:
+    records = [
+        {**draft("d1", "contradicts", "contradicts"), "split": "dev", "kind": "number"},
+        {**draft("d2", "consistent", "not_covered"), "split": "dev", "kind": "paraphrase"},
+        {**draft("u1", "contradicts", "consistent"), "split": "untouched", "kind": "number"},
+        {**draft("u2", "not_covered", "not_covered"), "split": "untouched", "kind": "number"},
+    ]
+    summary = summarize(records)
+    splits = summary["draft_breakdown"]["by_split"]
+    assert set(splits) == {"dev", "untouched", "all"}
+    assert splits["dev"]["n"] == 2 and splits["dev"]["draft_accuracy"] == 0.5
+    assert splits["dev"]["contradicts_recall"] == 1.0
+    assert splits["untouched"]["contradicts_recall"] == 0.0
+    assert splits["all"]["draft_accuracy"] == summary["metrics"]["draft_accuracy"] == 0.5
+    assert summary["draft_breakdown"]["by_kind"] == {
+        "number": {"right": 2, "wrong": 1},
+        "paraphrase": {"right": 0, "wrong": 1},
+    }
+    table = format_table(summary)
+    assert "untouched" in table and "number 2 right / 1 wrong" in table
+
+
+def test_no_split_no_split_table() -> None:
+    summary = summarize([draft("d1", "contradicts", "contradicts")])
+    assert "by_split" not in summary["draft_breakdown"]
+    assert summary["draft_breakdown"]["by_kind"] == {"unspecified": {"right": 1, "wrong": 0}}
