@@ -1,11 +1,12 @@
 """Draft consistency checker: every statement of a draft against the directives it implements.
 
-For each statement: retrieve passages of the named directives (or of the whole index), rank their
-sentences by IDF-weighted coverage of the statement's key terms, then decide:
+For each statement: retrieve passages of the named directives (or of the whole index), add every other
+passage of the named directives (`pool`), rank their sentences by IDF-weighted coverage of the statement's
+key terms on normalised wording (`wording`: the directive's abbreviations, synonyms), then decide:
 1. the dates the statement gives documents, against the catalog (deterministic);
-2. the values (percentages, numbers, years, dates, periods, bodies) and cue-word direction against the
-   best aligned sentences (deterministic, `compare`);
-3. coverage: too little overlap is not_covered; a figure the directive never states is not_covered;
+2. the values (percentages, numbers, years, dates, periods, bodies in their roles) and direction against the
+   best aligned sentences (deterministic, `compare`, `decide`);
+3. coverage: too little overlap is not_covered; a figure no sentence of the directive states is not_covered;
 4. what is left goes to the LLM (`judge`), when there is one.
 Every quote shown is verified against its passage with `cite.verify`.
 
@@ -28,16 +29,18 @@ from dataclasses import replace
 
 from assistant.catalog import Catalog
 from assistant.check import references
-from assistant.check.compare import Comparison, Difference, adds_negation, compare, cue_terms, rewrite
+from assistant.check.compare import Comparison, Difference, compare, cue_terms, rewrite
+from assistant.check.decide import Thresholds, decide, named_objects, names_present
 from assistant.check.judge import CheckTemplates, focus, judge, suggest_rewrite
 from assistant.check.plan import CheckPlan, compare_index, pin
+from assistant.check.pool import Directives, Pool, Scored
 from assistant.check.results import CheckReport, StatementCheck, Verdict
 from assistant.check.statements import Statement, names_a_document, split_statements
 from assistant.cite import Claim, verify
 from assistant.docnumbers import find_refs, prepare, reference_spans
 from assistant.keyword import tokenize
 from assistant.normalize import match_key, normalize_text
-from assistant.rerank import ScoredSentence, key_terms, rerank, split_sentences
+from assistant.rerank import key_terms, rerank
 from assistant.retrieve import Filters, Retriever
 from assistant.types import Citation, DocMeta, Generator, Hit
 
@@ -47,6 +50,7 @@ _FRAMING_WORDS = "nghị quyết kết luận chỉ thị theo yêu cầu xác �
 _FRAMING = frozenset(_FRAMING_WORDS.split())
 _NAME_ONLY = "Chỉ là tên một văn bản, không có nhận định để đối chiếu."
 _MIN_TERMS = 5  # a statement with fewer key terms is too short for the model to judge; coverage decides
+_FIGURE_SCAN = 40  # sentences past the best ones searched for a statement's figures
 
 
 class Checker:
@@ -74,6 +78,7 @@ class Checker:
         self._cons_cov = consistent_coverage
         self._dir_cov = direction_coverage
         self._sure_cov = sure_coverage
+        self._directives = Directives(catalog)
 
     # --- directives ------------------------------------------------------------------------------
     def resolve(self, against: Sequence[str], filters: Filters | None = None) -> tuple[list[str], list[str]]:
@@ -180,24 +185,33 @@ class Checker:
             return StatementCheck(st, "contradicts", (dated[1],), (dated[0],), _replace(st.text, dated[0]), flags=tuple(flags))
         if names_a_document(st.text):
             return StatementCheck(st, "not_covered", method="rules", flags=tuple(flags), note=_NAME_ONLY)
-        words = key_terms(st.text, drop=ret.ref_text) - _FRAMING - cue_terms(st.text)
+        wording = self._directives.wording(doc_ids, docs)
+        canon = wording.canon(st.text)
+        cues = cue_terms(st.text)
+        words = key_terms(canon, drop=ret.ref_text) - _FRAMING
         figures = {t for t in words if any(ch.isdigit() for ch in t)}  # compared as values, not as wording
-        terms = (words - figures) | _pairs(st.text, words - figures)
+        terms = (words - figures) | _pairs(canon, words - figures)
         weights = self.retriever.term_weights(terms, base)
-        pool = hits[: self._np]
-        ranked = _unique(_rank(terms, pool, weights, figures))[:3]
+        first = hits[: self._np]
+        pool = Pool(first + self._directives.passages(doc_ids, docs, exclude, first), wording)
+        scored = pool.rank(terms, weights, figures, cues)
+        ranked = scored[:3]
         if not ranked:
             return StatementCheck(st, "not_covered", method="no evidence", flags=tuple(flags))
         best = ranked[0].score
-        comps = [compare(st.text, s.sentence, pool[s.hit_index].chunk.breadcrumb_text, weights) for s in ranked]
-        verdict, used, comp, method = self._decide(st, ranked, comps, terms, weights)
-        cites = self._cite(ranked, pool, first=used)
+        comps = [self._compare(st.text, s, pool, weights) for s in ranked]
+        if any(c.unaligned for c in comps) or not any(c.engaged for c in comps):
+            ranked, comps = self._figures(st.text, scored, ranked, comps, pool, weights)
+        names = named_objects(st.text)
+        named = [names_present(names, s, pool.hits[s.sentence.hit_index].chunk.breadcrumb_text, wording) for s in ranked]
+        verdict, used, comp, method = self._decide(st, ranked, comps, named, terms, weights)
+        cites = self._cite(ranked, pool.hits, first=used)
         diffs: tuple[Difference, ...] = ()
         fix: str | None = None
         note = ""
         if verdict == "contradicts":
             diffs = tuple(comp.differences) if comp is not None and comp.differences else (Difference("direction", "", ""),)
-            fix = rewrite(comp, prepare(ranked[used].sentence)) if comp is not None else None
+            fix = rewrite(comp, prepare(ranked[used].sentence.text)) if comp is not None else None
             if fix is None and self._gen is not None and self._tpl is not None and cites:
                 fix = suggest_rewrite(self._gen, self._tpl, st.text, focus(cites[0].quote, terms, weights))
             if fix is None:
@@ -206,50 +220,55 @@ class Checker:
             verdict, method, note = "not_covered", "no evidence", "Căn cứ không kiểm chứng được."
         return StatementCheck(st, verdict, tuple(cites), diffs, fix, method, best, tuple(flags), note)
 
+    def _compare(self, statement: str, s: Scored, pool: Pool, weights: dict[str, float]) -> Comparison:
+        crumb = pool.hits[s.sentence.hit_index].chunk.breadcrumb_text
+        return compare(statement, s.sentence.text, crumb, weights, heading=s.sentence.heading)
+
+    def _figures(
+        self, statement: str, scored: list[Scored], ranked: list[Scored], comps: list[Comparison], pool: Pool,
+        weights: dict[str, float],
+    ) -> tuple[list[Scored], list[Comparison]]:  # fmt: skip
+        """The best sentences, and after them up to two more, from anywhere in the directive, that state a value
+        of the kind the statement's figures, periods or bodies are (so "a figure the directive never states" is
+        decided on the whole directive, not on the passages ranked first)."""
+        extra: list[tuple[Scored, Comparison]] = []
+        for s in scored[len(ranked) : len(ranked) + _FIGURE_SCAN]:
+            if s.score < self._min_cov:
+                break
+            c = self._compare(statement, s, pool, weights)
+            c.differences = [d for d in c.differences if d.kind not in ("body", "direction")]  # values only, so far off
+            c.differed.discard("body")
+            if c.figures or c.differences:
+                extra.append((s, c))
+                if len(extra) == 2:
+                    break
+        return ranked + [s for s, _ in extra], comps + [c for _, c in extra]
+
     def _decide(
-        self, st: Statement, ranked: list[ScoredSentence], comps: list[Comparison], terms: set[str], weights: dict[str, float]
-    ) -> tuple[Verdict, int, Comparison | None, str]:
+        self, st: Statement, ranked: list[Scored], comps: list[Comparison], named: list[bool], terms: set[str],
+        weights: dict[str, float],
+    ) -> tuple[Verdict, int, Comparison | None, str]:  # fmt: skip
         """(verdict, index of the sentence it rests on, its comparison, method)."""
-        best = ranked[0].score
-        if best < self._min_cov:
-            return "not_covered", 0, None, "rules"
-        floor = max(self._min_cov, best - 0.2)
-        near = [(i, s, c) for i, (s, c) in enumerate(zip(ranked, comps, strict=True)) if s.score >= floor]
-        has_figures = bool(comps[0].unaligned) or any(c.figures for c in comps)
-        agree = [(i, s, c) for i, s, c in near if c.matched and not c.differences and (c.figures or not has_figures)]
-        for i, s, c in near:
-            values = [d for d in c.differences if d.kind != "direction"]
-            direction = [d for d in c.differences if d.kind == "direction"]
-            # a sentence that states the same values of those kinds outweighs one that states them otherwise
-            if values and not any(c.differed <= a.agreed for _, _, a in agree):
-                return "contradicts", i, c, "rules"
-            if direction and s.score >= self._dir_cov and not agree:
-                return "contradicts", i, Comparison(c.statement, c.matched, direction), "rules"
-        for i, s, c in agree:
-            if c.unaligned or adds_negation(st.text, s.sentence):
-                continue
-            if s.score >= self._cons_cov or (c.figures >= 2 and s.score >= self._min_cov):
-                return "consistent", i, c, "rules"  # two figures that agree are strong evidence on their own
-        if comps[0].unaligned and not any(c.figures for c in comps):
-            return "not_covered", 0, None, "rules"  # the directive states no such figure
-        if len(terms) < _MIN_TERMS:
-            return "not_covered", 0, None, "rules"  # a label or fragment ("Cụ thể bao gồm:"), too short to rest a verdict on
-        if self._gen is None or self._tpl is None:
-            return ("consistent" if best >= self._cons_cov else "not_covered"), 0, None, "rules"
-        if best >= self._sure_cov and not comps[0].unaligned and not adds_negation(st.text, ranked[0].sentence):
-            return "consistent", 0, None, "rules"  # a near-verbatim restatement
-        shown = [focus(s.sentence, terms, weights) for s in ranked[:2]]
+        model = self._gen is not None and self._tpl is not None
+        th = Thresholds(self._min_cov, self._cons_cov, self._dir_cov, self._sure_cov if model else self._cons_cov)
+        verdict, used, comp = decide(st.text, ranked, comps, named, th, extra=min(3, len(ranked)))
+        if verdict is not None:
+            return verdict, used, comp, "rules"
+        if len(terms) < _MIN_TERMS or self._gen is None or self._tpl is None:
+            return "not_covered", 0, None, "rules"  # a label or fragment too short to rest a verdict on, or no model
+        shown = [focus(s.sentence.text, terms, weights) for s in ranked[:2]]
         mv = judge(self._gen, self._tpl, st.text, shown)
         if mv is None:
-            return ("consistent" if best >= self._cons_cov else "not_covered"), 0, None, "rules"
-        if mv.verdict == "consistent" and ranked[mv.evidence - 1].score < self._cons_cov:
+            return "not_covered", 0, None, "rules"
+        if mv.verdict == "consistent" and (ranked[mv.evidence - 1].score < self._cons_cov or not named[mv.evidence - 1]):
             return "not_covered", mv.evidence - 1, None, "model"  # too little shared wording to rest a "consistent" on
         return mv.verdict, mv.evidence - 1, None, "model"
 
-    def _cite(self, ranked: list[ScoredSentence], pool: list[Hit], first: int) -> list[Citation]:
+    def _cite(self, ranked: list[Scored], pool: list[Hit], first: int) -> list[Citation]:
         order = [first] + [i for i in range(len(ranked)) if i != first]
-        claims = [Claim(ranked[i].hit_index + 1, ranked[i].sentence, "") for i in order[:2]]
-        texts = {h.chunk.doc_id: self._catalog.document_text(h.chunk.doc_id) for h in pool}
+        claims = [Claim(ranked[i].sentence.hit_index + 1, ranked[i].sentence.text, "") for i in order[:2]]
+        used = {ranked[i].sentence.hit_index for i in order[:2]}
+        texts = {pool[i].chunk.doc_id: self._catalog.document_text(pool[i].chunk.doc_id) for i in used}
         return [v.citation for v in verify(claims, pool, texts) if v.citation is not None]
 
     def _flags(self, text: str, exclude: set[str], docs: dict[str, DocMeta]) -> list[str]:
@@ -263,33 +282,6 @@ def _pairs(text: str, terms: set[str]) -> set[str]:
     that single syllables, common across the corpus, do not tell apart."""
     words = tokenize(text, bigrams=False)
     return {f"{a}_{b}" for a, b in itertools.pairwise(words) if a in terms and b in terms}
-
-
-def _rank(terms: set[str], hits: list[Hit], weights: dict[str, float], figures: set[str]) -> list[ScoredSentence]:
-    """Every sentence of the passages scored by IDF-weighted coverage of `terms` (syllables and pairs), read
-    with its breadcrumb; the statement's figures found add a little, to prefer the sentence about the same
-    year or value among equals; best first, earlier passages first among equals."""
-    total = sum(weights.get(t, 1.0) for t in terms)
-    out = []
-    for hi, hit in enumerate(hits):
-        crumb = hit.chunk.breadcrumb_text
-        for s in split_sentences(hit.chunk.text):
-            toks = set(tokenize(crumb + " " + s))
-            cov = sum(weights.get(t, 1.0) for t in terms & toks) / total if total else 0.0
-            bonus = 0.05 * len(figures & toks) / len(figures) if figures else 0.0
-            out.append(ScoredSentence(hi, s, cov + bonus - 0.01 * hi))
-    return sorted(out, key=lambda x: -x.score)
-
-
-def _unique(sentences: list[ScoredSentence]) -> list[ScoredSentence]:
-    seen: set[str] = set()
-    out = []
-    for s in sentences:
-        key = normalize_text(s.sentence)
-        if key not in seen:
-            seen.add(key)
-            out.append(s)
-    return out
 
 
 def _replace(text: str, d: Difference) -> str | None:

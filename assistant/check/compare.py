@@ -4,8 +4,9 @@ Each value the statement commits to (percentage, number, year, date, reporting p
 body) is aligned with the directive's value of the same kind whose surrounding key terms match best,
 so "30% GDP kinh tế số" is compared with the digital-economy figure, not with the R&D one. Values that
 align and differ are differences; values with no counterpart are unaligned (the directive does not
-state them). A statement whose cue words (hạn chế / khuyến khích …) point the other way from the
-sentence's is a difference of direction.
+state them). Bodies are compared by their role in the task (`bodies`); a reporting cycle with a reporting
+cycle. A statement whose position points the other way from the sentence's (`direction`) is a difference
+of direction.
 """
 
 from __future__ import annotations
@@ -13,6 +14,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from assistant.check.bodies import lead_role, role_class
+from assistant.check.direction import adds_negation as adds_negation
+from assistant.check.direction import cue_span, direction_difference
+from assistant.check.direction import cue_terms as cue_terms
+from assistant.check.direction import polarity as polarity
 from assistant.check.mentions import Mention, mentions, same_body
 from assistant.normalize import fold
 
@@ -22,12 +28,6 @@ _KIND_NAMES = {"percent": "percentage", "number": "number", "year": "year", "dat
 _DEADLINE = re.compile(r"hoàn thành|trước năm|chậm nhất|thời hạn|xong")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _TARGET_YEAR = re.compile(r"(?:đến|vào|tới|trước|chậm nhất)(?: hết)? năm$")
-_NEG = ("hạn chế", "siết chặt", "nghiêm cấm", "cấm", "không cho phép", "không khuyến khích", "cắt giảm", "thu hẹp",
-        "tạm dừng", "dừng", "ngừng", "loại bỏ", "xóa bỏ", "bãi bỏ", "không chấp nhận", "giảm dần")  # fmt: skip
-_POS = ("khuyến khích", "cho phép", "ưu đãi", "ưu tiên", "hỗ trợ", "đẩy mạnh", "tăng cường", "thúc đẩy", "mở rộng",
-        "chấp nhận", "tạo điều kiện", "tạo thuận lợi")  # fmt: skip
-_CUE = re.compile(r"(?<![\wà-ỹ])(" + "|".join(sorted(map(re.escape, _NEG + _POS), key=len, reverse=True)) + r")(?![\wà-ỹ])")
-_NOUN_USE = re.compile(r"(còn|những|các|nhiều|một số|khắc phục|mặt|điểm|yếu kém,?)\s*$")
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,8 @@ def _kind_name(m: Mention) -> str:
 def _values(comp: Comparison, stated: list[Mention], directive: list[Mention], weights: dict[str, float] | None) -> None:
     for m in stated:
         cands = [e for e in directive if _compatible(m, e)]
+        if m.kind == "period" and m.role:
+            cands = [e for e in cands if e.role == m.role]  # a reporting cycle against a reporting cycle only
         if not cands:
             if m.kind in ("percent", "number"):
                 comp.unaligned.append(m)
@@ -110,7 +112,7 @@ def _values(comp: Comparison, stated: list[Mention], directive: list[Mention], w
             comp.differed.add(m.kind)
         elif best.unit == "breadcrumb" and not _TARGET_YEAR.search(m.unit):
             continue  # "ngân sách năm 2025" is not the "Đến năm 2030" of the heading
-        elif best_sim >= ALIGN and best.value != m.value:
+        elif (best_sim >= ALIGN or (m.kind == "period" and m.role and best.role == m.role)) and best.value != m.value:
             comp.differences.append(Difference(_kind_name(m), m.text, _directive_text(m, best), m.start, m.end))
             comp.figures += figure
             comp.differed.add(m.kind)
@@ -125,62 +127,49 @@ def _directive_text(m: Mention, e: Mention) -> str:
 
 
 def _bodies(comp: Comparison, stated: list[Mention], directive: list[Mention]) -> None:
+    """Bodies compared by role: a body agrees when the sentence names it in the same class of role (or either
+    names it without one); one in a role that the sentence gives to another body, not named in the statement,
+    differs ("Ban Kinh tế Trung ương chủ trì" against "Ban Tuyên giáo Trung ương chủ trì"), and so does the
+    recipient of a report."""
     for m in stated:
-        if any(same_body(m.value, e.value) for e in directive):
+        cls = role_class(m.role)
+        same = [e for e in directive if same_body(m.value, e.value)]
+        if any(not cls or not e.role or role_class(e.role) == cls for e in same):
             comp.matched += 1
-            if m.role:
+            if cls:
                 comp.agreed.add("body")
             continue
-        others = [s for s in stated if s is not m]
-        if not m.role or not all(any(same_body(s.value, e.value) for e in directive) for s in others):
+        others = [s for s in stated if s is not m and role_class(s.role) not in ("recipient", "partner")]
+        if not cls or not all(any(same_body(s.value, e.value) for e in directive) for s in others):
             continue  # another body of the statement is not in the sentence: it may speak of something else
         rivals = [
-            e for e in directive if e.role == m.role and not any(same_body(e.value, s.value) for s in stated)
+            e for e in directive if role_class(e.role) == cls and not any(same_body(e.value, s.value) for s in stated)
         ]  # fmt: skip
         if rivals:
             comp.differences.append(Difference("body", m.text, rivals[0].text, m.start, m.end))
             comp.differed.add("body")
 
 
-def _noun_use(folded: str, m: re.Match[str]) -> bool:
-    """Whether a "hạn chế" is a noun ("còn nhiều hạn chế": shortcomings), not a restriction."""
-    return m.group(1) == "hạn chế" and bool(_NOUN_USE.search(folded[max(0, m.start() - 20) : m.start()]))
+def heading_bodies(heading: str, sentence: str) -> list[Mention]:
+    """The bodies of a heading line above a list of duties ("Ban cán sự đảng Chính phủ:"), for an item of that
+    list that begins with its task verb ("- Chủ trì …"): the first takes the item's role."""
+    role = lead_role(sentence)
+    found = [m for m in mentions(heading)[1] if m.kind == "body"] if heading else []
+    if not found or not role:
+        return []
+    first = found[0]
+    return [Mention("body", first.value, first.text, -1, -1, first.context, role=role)]
 
 
-def polarity(text: str) -> tuple[int, str]:
-    """(+1 promoting, -1 restricting, 0 neither or both, the cue) from cue words, with "không" flipping a cue."""
-    t = fold(text)
-    signs: list[tuple[int, str]] = []
-    for m in _CUE.finditer(t):
-        cue = m.group(1)
-        before = t[max(0, m.start() - 20) : m.start()]
-        if _noun_use(t, m):
-            continue  # "còn nhiều hạn chế": shortcomings, not a restriction
-        sign = -1 if cue in _NEG else 1
-        if re.search(r"(?<![\wà-ỹ])không\s*$", before) and not cue.startswith("không"):
-            sign = -sign
-        signs.append((sign, cue))
-    kinds = {s for s, _ in signs}
-    return (signs[0][0], signs[0][1]) if len(kinds) == 1 else (0, "")
-
-
-_NEGATION = re.compile(r"(?<![\wà-ỹ])(không|chưa|chẳng|chớ)(?![\wà-ỹ])")
-
-
-def adds_negation(statement: str, sentence: str) -> bool:
-    """Whether the statement negates ("không", "chưa") more than the sentence does: then shared words prove nothing."""
-    return len(_NEGATION.findall(fold(statement))) > len(_NEGATION.findall(fold(sentence)))
-
-
-def cue_terms(text: str) -> set[str]:
-    """Syllables of the direction cue words in `text` (compared by `polarity`, not by coverage)."""
-    return {w for m in _CUE.finditer(fold(text)) for w in m.group(1).split()}
-
-
-def compare(statement: str, sentence: str, breadcrumb: str = "", weights: dict[str, float] | None = None) -> Comparison:
-    """Compare a statement's values, bodies and direction with one directive sentence (and its breadcrumb's years)."""
+def compare(
+    statement: str, sentence: str, breadcrumb: str = "", weights: dict[str, float] | None = None, heading: str = ""
+) -> Comparison:
+    """Compare a statement's values, bodies and direction with one directive sentence (and its breadcrumb's years;
+    `heading`: the line above a list item that names the body whose duties the list gives)."""
     s_text, stated = mentions(statement)
     e_text, directive = mentions(sentence)
+    if not any(e.kind == "body" and e.role for e in directive):
+        directive += heading_bodies(heading, e_text)
     comp = Comparison(s_text)
     sentence_terms = frozenset().union(*(e.context for e in directive)) if directive else frozenset()
     for y in _YEAR.findall(breadcrumb):  # "II- MỤC TIÊU › 1. Đến năm 2030" governs the whole sentence
@@ -189,30 +178,16 @@ def compare(statement: str, sentence: str, breadcrumb: str = "", weights: dict[s
     for kind in _VALUE_KINDS:
         _values(comp, [m for m in stated if m.kind == kind], [e for e in directive if e.kind == kind], weights)
     _bodies(comp, [m for m in stated if m.kind == "body"], [e for e in directive if e.kind == "body"])
-    s_sign, s_cue = polarity(s_text)
-    e_sign, e_cue = polarity(e_text)
-    if s_sign and e_sign and s_sign != e_sign:
-        at = fold(s_text).find(s_cue)
-        comp.differences.append(Difference("direction", s_cue, e_cue, at, at + len(s_cue)))
+    turned = direction_difference(s_text, e_text)
+    if turned is not None:
+        at = fold(s_text).find(turned.stated) if turned.stated else -1
+        end = at + len(turned.stated) if at >= 0 else -1
+        comp.differences.append(Difference("direction", turned.stated, turned.directive, at, end))
     return comp
 
 
 def _words(text: str) -> list[str]:
     return [w for w in re.findall(r"[\wà-ỹ]+", fold(text)) if len(w) > 1 and not w.isdigit()]
-
-
-def cue_span(text: str) -> tuple[int, int, str] | None:
-    """Span of the run of direction cues in `text` ("siết chặt, hạn chế", "cho phép và khuyến khích")."""
-    t = fold(text)
-    found = [m for m in _CUE.finditer(t) if not _noun_use(t, m)]
-    if not found:
-        return None
-    end = found[0].end()
-    for m in found[1:]:
-        if not re.fullmatch(r"\s*(?:,|và|hoặc)?\s*", t[end : m.start()]):
-            break
-        end = m.end()
-    return found[0].start(), end, text[found[0].start() : end]
 
 
 def rewrite(comp: Comparison, sentence: str = "") -> str | None:

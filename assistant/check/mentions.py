@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.check.bodies import bodies
+from assistant.check.bodies import same_body as same_body
 from assistant.docnumbers import prepare, reference_spans
 from assistant.normalize import fold
 from assistant.rerank import STOPWORDS
@@ -22,36 +24,24 @@ _IDENT = re.compile(
 )
 _DATE = re.compile(
     r"(?i)(?:ngày\s+)?\b(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*((?:19|20)\d{2})\b"
-    r"|\bngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s*(?:năm|,|/)\s*((?:19|20)\d{2})\b"
-    r"|\btháng\s+(\d{1,2})\s*(?:/|năm)\s*((?:19|20)\d{2})\b"
+    r"|\b(?:ngày\s+)?(\d{1,2})\s+tháng\s+(\d{1,2})\s*(?:năm|,|/)\s*((?:19|20)\d{2})\b"
+    r"|\btháng\s+(\d{1,2})\s*(?:/|-|năm)\s*((?:19|20)\d{2})\b"
+    r"|(?<![\d/.,])(\d{1,2})/((?:19|20)\d{2})(?![\d/])"
+    r"|\bquý\s+(I{1,3}|IV|[1-4])\s*(?:/|-|năm)\s*((?:19|20)\d{2})\b"
 )
+_QUARTERS = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _PERIOD = re.compile(
-    r"(?i)\b(?:hằng|hàng|mỗi)\s+(quý|tháng|năm|tuần)\b|(?<=định kỳ )(\d+)\s+(tháng|năm|quý)\b"
-    r"|\b(\d+)\s+(tháng|năm)\s+(?:một|1)\s+lần\b"
+    r"(?i)\b(?:hằng|hàng|mỗi|từng)\s+(quý|tháng|năm|tuần)\b|(?<=định kỳ )(\d+|sáu|ba|hai)\s+(tháng|năm|quý)\b"
+    r"|\b(\d+|sáu|ba|hai)\s+(tháng|năm)\s*(?:(?:một|1)\s+lần|/\s*lần)\b"
 )
+_WORD_NUMBERS = {"hai": 2, "ba": 3, "sáu": 6}
+_REPORTING = re.compile(r"(?i)báo cáo|sơ kết|tổng kết")
 _NUM = r"\d+(?:[.,]\d+)*"
 _PERCENT = re.compile(rf"({_NUM})(?:\s*[-–]\s*({_NUM}))?\s*(?:%|phần trăm)")
 _YEAR = re.compile(r"(?<![\d.,/])((?:19|20)\d{2})(?![\d%]|[.,]\d|\s*(?:%|tỷ|triệu|nghìn|người))")
 _NUMBER = re.compile(rf"(?<![\w.,/]){_NUM}(?:/\d+)?(?![\w%])")
 _MULTIPLIERS = {"tỷ", "triệu", "nghìn", "ngàn", "vạn", "trăm"}
 _PERIOD_MONTHS = {"tuần": 0.25, "tháng": 1, "quý": 3, "năm": 12}
-_HEADS = (
-    "Ban cán sự đảng|Đảng đoàn|Đảng ủy|Tổng Bí thư|Phó Thủ tướng|Thủ tướng|Phó Chủ tịch|Chủ tịch|Bộ trưởng|Thứ trưởng|"
-    "Bí thư|Bộ|Ban|Văn phòng|Ủy ban|Hội đồng|Mặt trận|Tổng cục|Cục|Sở|Viện|Tòa án|Kiểm toán|Ngân hàng|Quốc hội|Chính phủ"
-)
-_HEAD = re.compile(rf"(?<![\wÀ-ỹ])(?:đồng chí\s+)?({_HEADS})(?![\wÀ-ỹ])")
-_STANDALONE = {"quốc hội", "chính phủ", "tổng bí thư", "thủ tướng", "bộ chính trị", "ban bí thư"}
-# lower-case syllables that end a name ("Đảng làm…", "Quốc hội thể chế hóa…")
-_NAME_STOP_WORDS = (
-    "làm và của về có được các với để trong theo đã sẽ là chủ phối lãnh chỉ báo thực xây hướng ban tổ kiểm khóa khoá nhiệm "
-    "ở tại cho đối trực thì do như nhằm phải cần đồng giao cùng gồm tham định"
-)
-_NAME_STOP = frozenset(_NAME_STOP_WORDS.split())
-_ROLES = re.compile(
-    r"(?i)^\s*,?\s*(?:(?:\S+\s+){0,2}?)(chủ trì|làm trưởng ban|làm trưởng|làm tổ trưởng|làm phó trưởng ban|làm chủ tịch|"
-    r"phối hợp|lãnh đạo|chịu trách nhiệm|có trách nhiệm|theo dõi|tham mưu|được giao)"
-)
-_NAME_WORD = re.compile(r"\s+(và\s+)?([\wÀ-ỹ]+)(\s+[\wÀ-ỹ]+)?")
 _CLAUSE = re.compile(r"[.;:!?,()\n]")
 
 
@@ -66,7 +56,7 @@ class Mention:
     end: int
     context: frozenset[str] = frozenset()  # key terms of the clause around it
     unit: str = ""  # numbers: the word after ("năm", "doanh"); years: the words before; a period's "định kỳ" prefix
-    role: str = ""  # bodies: the role that follows ("chủ trì", "làm trưởng")
+    role: str = ""  # bodies: their role (`bodies.ROLE_CLASS`); periods: "report" in a reporting clause
 
 
 def number_value(raw: str) -> str:
@@ -109,9 +99,17 @@ def _take(out: list[Mention], used: list[tuple[int, int]], text: str, kind: str,
 
 
 def _dates(text: str, out: list[Mention], used: list[tuple[int, int]]) -> None:
+    """Every date form: 22/12/2024, 22-12-2024, 22.12.2024, (ngày) 22 tháng 12 năm 2024, tháng 12/2024, 12/2024,
+    quý IV/2025 ("2025-q4")."""
     for m in _DATE.finditer(text):
         g = m.groups()
-        d, mo, y = (g[0], g[1], g[2]) if g[0] else (g[3], g[4], g[5]) if g[3] else (None, g[6], g[7])
+        if g[10]:
+            _take(out, used, text, "date", f"{g[11]}-q{_QUARTERS[g[10].lower()]}", m.start(), m.end())
+            continue
+        if g[0] or g[3]:
+            d, mo, y = (g[0], g[1], g[2]) if g[0] else (g[3], g[4], g[5])
+        else:
+            d, mo, y = (None, g[6], g[7]) if g[6] else (None, g[8], g[9])
         if not 1 <= int(mo or 0) <= 12 or (d is not None and not 1 <= int(d) <= 31):
             continue
         value = f"{y}-{int(mo or 0):02d}" + (f"-{int(d):02d}" if d else "")
@@ -119,6 +117,8 @@ def _dates(text: str, out: list[Mention], used: list[tuple[int, int]]) -> None:
 
 
 def _periods(text: str, out: list[Mention], used: list[tuple[int, int]]) -> None:
+    """Reporting cycles and other periods; a period in the clause of a reporting verb ("báo cáo", "sơ kết")
+    has the role "report" and is compared only with a reporting period, wherever it stands in the clause."""
     for m in _PERIOD.finditer(text):
         if not _free(used, *m.span()):
             continue
@@ -126,9 +126,14 @@ def _periods(text: str, out: list[Mention], used: list[tuple[int, int]]) -> None
             months = _PERIOD_MONTHS[m.group(1).lower()]
         else:
             n, unit = (m.group(2), m.group(3)) if m.group(2) else (m.group(4), m.group(5))
-            months = int(n) * _PERIOD_MONTHS[unit.lower()]
+            count = int(n) if n.isdigit() else _WORD_NUMBERS[n.lower()]
+            months = count * _PERIOD_MONTHS[unit.lower()]
         prefix = "định kỳ" if fold(text[max(0, m.start() - 8) : m.start()]).strip() == "định kỳ" else ""
-        _take(out, used, text, "period", f"{months:g}", m.start(), m.end(), unit=prefix)
+        clause_start = max([text.rfind(c, 0, m.start()) for c in ".;\n"]) + 1
+        ends = [i for i in (text.find(c, m.end()) for c in ".;\n") if i >= 0]
+        clause = text[clause_start : min(ends) if ends else len(text)]
+        role = "report" if _REPORTING.search(clause) else ""
+        _take(out, used, text, "period", f"{months:g}", m.start(), m.end(), unit=prefix, role=role)
 
 
 def _numbers(text: str, out: list[Mention], used: list[tuple[int, int]]) -> None:
@@ -153,26 +158,8 @@ def _numbers(text: str, out: list[Mention], used: list[tuple[int, int]]) -> None
 
 
 def _bodies(text: str, out: list[Mention]) -> None:
-    pos = 0
-    for m in _HEAD.finditer(text):
-        if m.start() < pos:
-            continue
-        end = m.end()
-        while True:  # capitalised words, each with at most one lower-case syllable ("Tuyên giáo", "Trung ương")
-            nxt = _NAME_WORD.match(text, end)
-            if not nxt or not nxt.group(2)[0].isupper() or (nxt.group(1) and _HEAD.match(nxt.group(2))):
-                break  # "… và Bộ Chính trị" is a second body, not part of this name
-            low = nxt.group(3) or ""
-            end = nxt.end() - (len(low) if not low.strip().islower() or fold(low.strip()) in _NAME_STOP else 0)
-        name = text[m.start(1) : end]
-        key = fold(name)
-        if key == fold(m.group(1)) and key not in _STANDALONE:
-            continue  # "các Bộ, ngành": a kind of body, not a named one
-        role = _ROLES.match(text[end : end + 40])
-        r = fold(role.group(1)) if role else ""
-        r = "làm trưởng" if r.startswith("làm trưởng") else r
-        out.append(Mention("body", key, name, m.start(1), end, context(text, m.start(1), end), role=r))
-        pos = end
+    for b in bodies(text):
+        out.append(Mention("body", b.key, b.name, b.start, b.end, context(text, b.start, b.end), role=b.role))
 
 
 def mentions(raw: str) -> tuple[str, list[Mention]]:
@@ -185,11 +172,3 @@ def mentions(raw: str) -> tuple[str, list[Mention]]:
     _numbers(text, out, used)
     _bodies(text, out)
     return text, sorted(out, key=lambda m: m.start)
-
-
-def same_body(a: str, b: str) -> bool:
-    """One name is the other, or begins or ends it ("Thủ tướng" / "Thủ tướng Chính phủ")."""
-    x, y = a.split(), b.split()
-    if len(x) > len(y):
-        x, y = y, x
-    return x == y[: len(x)] or x == y[len(y) - len(x) :]

@@ -33,8 +33,8 @@ về an toàn thông tin mạng (tài liệu mẫu hư cấu)
 Chỉ thị này sửa đổi, bổ sung Chỉ thị số 05-CT/TU về an toàn thông tin mạng trong chuyển đổi số.
 Các cơ quan rà soát, xác định cấp độ an toàn của hệ thống thông tin trong quý III năm 2025.
 """
-NOT_RESPONSIBLE = (
-    "Nghị quyết xác định người đứng đầu cấp ủy chỉ phối hợp, không chịu trách nhiệm về kết quả chuyển đổi số tại địa phương."
+NOT_RESPONSIBLE = (  # reversed without a cue word or a negation: left to the model
+    "Nghị quyết xác định người đứng đầu cấp ủy chỉ phối hợp, cấp phó chịu trách nhiệm về kết quả chuyển đổi số tại địa phương."
 )
 
 

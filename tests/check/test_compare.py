@@ -91,9 +91,59 @@ def test_body_names() -> None:
         "Bộ Khoa học và Công nghệ chủ trì, phối hợp với Ban Tuyên giáo Trung ương và Bộ Chính trị; các Bộ, ngành."
     )
     bodies = [(m.text, m.role) for m in found if m.kind == "body"]
-    assert bodies == [("Bộ Khoa học và Công nghệ", "chủ trì"), ("Ban Tuyên giáo Trung ương", ""), ("Bộ Chính trị", "")]
+    # "phối hợp với A và B": both are partners of the body that leads
+    assert bodies == [
+        ("Bộ Khoa học và Công nghệ", "chủ trì"),
+        ("Ban Tuyên giáo Trung ương", "partner"),
+        ("Bộ Chính trị", "partner"),
+    ]
     assert same_body("thủ tướng", "thủ tướng chính phủ") and same_body("chính phủ", "ban cán sự đảng chính phủ")
     assert not same_body("ban kinh tế trung ương", "ban tuyên giáo trung ương")
+    assert not same_body("chính phủ", "văn phòng chính phủ") and not same_body("chính phủ", "thủ tướng chính phủ")
+
+
+REPORTING = (
+    "Văn phòng Trung ương Đảng phối hợp với Ban Kinh tế Trung ương theo dõi, kiểm tra, đánh giá kết quả thực hiện "
+    "Nghị quyết; định kỳ 6 tháng báo cáo kết quả với Ban Chỉ đạo Trung ương và Bộ Chính trị để chỉ đạo."
+)
+
+
+def test_reporting_cycle_and_recipient_by_role_not_by_window() -> None:
+    # the cycle far from the verb, after the recipient: still the reporting cycle
+    stmt = "Văn phòng Trung ương Đảng báo cáo Ban Chỉ đạo Trung ương và Bộ Chính trị về kết quả thực hiện Nghị quyết hằng quý."
+    assert kinds(stmt, REPORTING) == [("deadline", "hằng quý", "định kỳ 6 tháng")]
+    stmt = "Văn phòng Trung ương Đảng sáu tháng một lần báo cáo Ban Chỉ đạo Trung ương và Bộ Chính trị kết quả thực hiện."
+    assert kinds(stmt, REPORTING) == []
+    # the report goes to another body
+    stmt = "Văn phòng Trung ương Đảng định kỳ 6 tháng báo cáo kết quả thực hiện Nghị quyết với Thủ tướng Chính phủ."
+    assert kinds(stmt, REPORTING) == [("body", "Thủ tướng Chính phủ", "Ban Chỉ đạo Trung ương")]
+    # a budget that is spent every year is no reporting cycle
+    assert kinds("Bố trí ngân sách hằng quý cho theo dõi, đánh giá kết quả thực hiện Nghị quyết.", REPORTING) == []
+
+
+def test_a_body_in_another_role_or_under_a_heading() -> None:
+    sentence = (
+        "Ban Tuyên giáo Trung ương chủ trì, phối hợp với Ban Kinh tế Trung ương hướng dẫn, theo dõi, "
+        "định kỳ sơ kết, tổng kết, báo cáo Bộ Chính trị, Ban Bí thư kết quả thực hiện Kết luận này."
+    )
+    # named in the sentence, but as a partner: the lead is another body
+    stmt = "Ban Kinh tế Trung ương chủ trì hướng dẫn, theo dõi, sơ kết, tổng kết việc thực hiện Kết luận."
+    assert kinds(stmt, sentence) == [("body", "Ban Kinh tế Trung ương", "Ban Tuyên giáo Trung ương")]
+    assert compare(stmt.replace("Ban Kinh tế", "Ban Tuyên giáo"), sentence).agreed == {"body"}
+    # an item under "Bộ Khoa học và Công nghệ:" begins with its verb; the heading names who does it
+    item = "- Chủ trì xây dựng cơ chế tài chính cho quỹ đổi mới sáng tạo."
+    stmt = "Bộ Tài chính chủ trì xây dựng cơ chế tài chính cho quỹ đổi mới sáng tạo."
+    assert kinds(stmt, item) == []
+    heading = "Bộ Khoa học và Công nghệ:"
+    assert compare(stmt, item, heading=heading).differences[0].directive == "Bộ Khoa học và Công nghệ"
+    assert compare(stmt.replace("Bộ Tài chính", "Bộ Khoa học và Công nghệ"), item, heading=heading).agreed == {"body"}
+
+
+def test_every_date_form() -> None:
+    forms = ["22/12/2024", "22-12-2024", "22.12.2024", "ngày 22 tháng 12 năm 2024", "22 tháng 12 năm 2024"]
+    for form in forms:
+        assert [m.value for m in mentions(f"Ban hành {form} về khoa học.")[1] if m.kind == "date"] == ["2024-12-22"], form
+    assert [m.value for m in mentions("Hoàn thành trong tháng 12/2025 và quý IV/2025.")[1]] == ["2025-12", "2025-q4"]
 
 
 def test_direction_of_a_position() -> None:

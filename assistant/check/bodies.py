@@ -1,0 +1,123 @@
+"""Named bodies in a text and the role each plays in its task.
+
+A body's name starts at one of a small gazetteer of institution heads (Ban, Bộ, Văn phòng, Đảng đoàn, Thủ
+tướng …) and runs over capitalised words. Its role is read from the words around it, not from a window:
+the task verb after it ("… chủ trì", "… làm cơ quan đầu mối", "… phối hợp", "… theo dõi", "… báo cáo",
+"… làm Trưởng Ban"), or what comes before it ("phối hợp với …": a partner; "báo cáo [kết quả] với / lên …":
+the recipient of a report; a list "A, B và C" shares the role of its first member). Roles fall into classes
+(`ROLE_CLASS`): two bodies in the same class of the same task are comparable, a body named in another role is
+not the same statement.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.normalize import fold
+
+HEADS = (
+    "Ban cán sự đảng|Đảng đoàn|Đảng ủy|Tổng Bí thư|Phó Thủ tướng|Thủ tướng|Phó Chủ tịch|Chủ tịch|Bộ trưởng|Thứ trưởng|"
+    "Bí thư|Bộ|Ban|Văn phòng|Ủy ban|Hội đồng|Mặt trận|Tổng cục|Cục|Sở|Viện|Tòa án|Kiểm toán|Ngân hàng|Quốc hội|Chính phủ"
+)
+_HEAD = re.compile(rf"(?<![\wÀ-ỹ])(?:đồng chí\s+)?({HEADS})(?![\wÀ-ỹ])")
+_HEAD_KEYS = tuple(fold(h) for h in HEADS.split("|"))
+_STANDALONE = {"quốc hội", "chính phủ", "tổng bí thư", "thủ tướng", "bộ chính trị", "ban bí thư"}
+_PARTY_ORGANS = ("ban cán sự đảng", "đảng đoàn", "đảng ủy")  # "Ban cán sự đảng Chính phủ" speaks for "Chính phủ"
+# lower-case syllables that end a name ("Đảng làm…", "Quốc hội thể chế hóa…")
+_NAME_STOP_WORDS = (
+    "làm và của về có được các với để trong theo đã sẽ là chủ phối lãnh chỉ báo thực xây hướng ban tổ kiểm khóa khoá nhiệm "
+    "ở tại cho đối trực thì do như nhằm phải cần đồng giao cùng gồm tham định"
+)
+_NAME_STOP = frozenset(_NAME_STOP_WORDS.split())
+_ROLE_WORDS = (
+    "chủ trì|làm cơ quan đầu mối|là cơ quan đầu mối|làm đầu mối|là đầu mối|đầu mối|làm trưởng ban|làm trưởng|làm tổ trưởng|"
+    "làm phó trưởng ban|làm chủ tịch|phối hợp|lãnh đạo|chịu trách nhiệm|có trách nhiệm|theo dõi|tham mưu|báo cáo"
+)
+_ROLES = re.compile(rf"(?i)^\s*,?\s*(?:[^\s,;.]+\s+){{0,4}}?(?:(được giao)(?:\s+({_ROLE_WORDS}))?|({_ROLE_WORDS}))")
+_NAME_WORD = re.compile(r"\s+(và\s+)?([\wÀ-ỹ]+)(\s+[\wÀ-ỹ]+)?")
+_PARTNER_BEFORE = re.compile(r"(?i)phối hợp(?:\s+chặt chẽ)?\s+với\s+(?:các\s+)?$")
+_REPORT_BEFORE = re.compile(
+    r"(?i)(?:báo cáo|trình)(?:\s+(?:kết quả|tình hình|việc)[^,;.:]{0,80}?)?\s+(?:với|lên|cho|tới|gửi|về)?\s*$"
+)
+_LIST_GAP = re.compile(r"^\s*(?:,|và|,\s*và)\s*$")
+ROLE_CLASS = {
+    "chủ trì": "lead", "làm cơ quan đầu mối": "lead", "là cơ quan đầu mối": "lead", "làm đầu mối": "lead",
+    "là đầu mối": "lead", "đầu mối": "lead", "chịu trách nhiệm": "lead", "có trách nhiệm": "lead", "được giao": "lead",
+    "tham mưu": "lead", "lãnh đạo": "lead", "làm trưởng": "head", "làm chủ tịch": "head", "làm phó trưởng ban": "deputy",
+    "phối hợp": "partner", "partner": "partner", "theo dõi": "monitor", "báo cáo": "report", "recipient": "recipient",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Body:
+    name: str  # as written
+    key: str  # folded, for comparison
+    start: int
+    end: int
+    role: str  # "" or a key of ROLE_CLASS
+
+
+def role_class(role: str) -> str:
+    return ROLE_CLASS.get(role, "")
+
+
+def _role_after(text: str, end: int) -> str:
+    m = _ROLES.match(text[end : end + 60])
+    if not m:
+        return ""
+    r = fold(m.group(2) or m.group(3) or m.group(1))
+    return "làm trưởng" if r.startswith("làm trưởng") or r == "làm tổ trưởng" else r
+
+
+def bodies(text: str) -> list[Body]:
+    """The named bodies of `text` (prepared), each with its role."""
+    out: list[Body] = []
+    pos = 0
+    for m in _HEAD.finditer(text):
+        if m.start() < pos:
+            continue
+        end = m.end()
+        while True:  # capitalised words, each with at most one lower-case syllable ("Tuyên giáo", "Trung ương")
+            nxt = _NAME_WORD.match(text, end)
+            if not nxt or not nxt.group(2)[0].isupper() or (nxt.group(1) and _HEAD.match(nxt.group(2))):
+                break  # "… và Bộ Chính trị" is a second body, not part of this name
+            low = nxt.group(3) or ""
+            end = nxt.end() - (len(low) if not low.strip().islower() or fold(low.strip()) in _NAME_STOP else 0)
+        name = text[m.start(1) : end]
+        key = fold(name)
+        pos = end
+        if key == fold(m.group(1)) and key not in _STANDALONE:
+            continue  # "các Bộ, ngành": a kind of body, not a named one
+        before = re.split(r"[.;:!?\n]", text[max(0, m.start(1) - 120) : m.start(1)])[-1]
+        prev = out[-1] if out else None
+        if _PARTNER_BEFORE.search(before):
+            role = "partner"
+        elif _REPORT_BEFORE.search(before):
+            role = "recipient"
+        elif prev and prev.role in ("partner", "recipient") and _LIST_GAP.match(text[prev.end : m.start(1)]):
+            role = prev.role  # "báo cáo Bộ Chính trị, Ban Bí thư": both receive the report
+        else:
+            role = _role_after(text, end)
+        out.append(Body(name, key, m.start(1), end, role))
+    return out
+
+
+def lead_role(sentence: str) -> str:
+    """The role of a sentence that begins with its task verb ("Chủ trì xây dựng …", "Phối hợp với …"): the
+    body is named in a heading line above it."""
+    return _role_after(" " + sentence.lstrip(" -*+•"), 0)
+
+
+def same_body(a: str, b: str) -> bool:
+    """One name is the other, or begins it ("Thủ tướng" / "Thủ tướng Chính phủ"), or ends it after a party organ
+    ("Chính phủ" / "Ban cán sự đảng Chính phủ"); "Chính phủ" and "Văn phòng Chính phủ" are two bodies."""
+    x, y = a.split(), b.split()
+    if len(x) > len(y):
+        x, y = y, x
+    if x == y[: len(x)]:
+        return True
+    if x != y[len(y) - len(x) :]:
+        return False
+    extra = " ".join(y[: len(y) - len(x)])
+    return extra in _PARTY_ORGANS or not extra.startswith(_HEAD_KEYS)

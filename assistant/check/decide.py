@@ -1,0 +1,109 @@
+"""The rules' verdict on one statement from its comparisons with the best directive sentences.
+
+- A value of the same kind stated otherwise (figure, year, date, period, body in its role) is a contradiction,
+  unless another sentence states the same values of those kinds; a reversed direction is one when the sentence
+  covers the statement well and no sentence agrees.
+- Agreement: no difference, no figure the sentence leaves unstated, no added negation, the statement's named
+  objects (bodies, acronyms, law names) all in the sentence or its heading, and enough support: the sentence's
+  coverage of the statement's key terms plus a little for every agreeing value (figure, period, date, year, body).
+- A figure that no sentence of the whole directive states makes the statement not covered; so does too little
+  shared wording.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.check.compare import Comparison
+from assistant.check.direction import adds_negation
+from assistant.check.mentions import mentions, same_body
+from assistant.check.pool import Scored
+from assistant.check.results import Verdict
+from assistant.check.wording import Wording
+from assistant.normalize import fold
+
+_ACRONYM = re.compile(r"(?<![\wÀ-ỹ&/-])([A-ZĐ][A-Za-zĐ0-9&]*[A-ZĐ0-9])(?![\wÀ-ỹ&/-])")
+_LAW_NAME = re.compile(r"(?<![\wÀ-ỹ])(?:Luật|Quỹ|Đề án|Chương trình|Trung tâm)\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*(?:\s+[\wÀ-ỹ]+){0,4}")
+_NAME_END = frozenset(
+    ["ngay", "trong", "năm", "và", "của", "để", "được", "đã", "với", "theo", "tại", "vào", "cho", "là", "sẽ", "do", "thì", "nhằm"]
+)
+_NOT_NAMES = frozenset({"gdp", "grdp", "tw", "nq", "kl", "ct", "qđ", "cp", "ttg", "ubtvqh", "vpđu"})
+AGREE_BONUS = 0.07  # support each agreeing value adds to a sentence's coverage
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    min_coverage: float
+    consistent: float
+    direction: float
+    wording_only: float  # coverage that makes a sentence with no agreeing value consistent (higher with a model)
+
+
+def named_objects(statement: str) -> list[str]:
+    """What the statement names and a directive must name too for it to agree: bodies, acronyms ("GII", "5G"),
+    names of laws, funds, programmes ("Luật Trí tuệ nhân tạo"); folded."""
+    text, found = mentions(statement)
+    names = [m.value for m in found if m.kind == "body"]
+    names += [fold(m.group(1)) for m in _ACRONYM.finditer(text) if sum(c.isupper() for c in m.group(1)) >= 2]
+    for m in _LAW_NAME.finditer(text):
+        words = fold(m.group(0)).split()
+        cut = next((i for i, w in enumerate(words) if i > 1 and w in _NAME_END), len(words))
+        names.append(" ".join(words[:cut]))
+    return [n for n in dict.fromkeys(names) if n not in _NOT_NAMES and not re.fullmatch(r"[\d\W]+", n)]
+
+
+def names_present(names: list[str], s: Scored, crumb: str, wording: Wording) -> bool:
+    """Whether every named object is in the sentence, its heading or breadcrumb (abbreviations written out)."""
+    where = " ".join((s.sentence.text, s.sentence.heading, crumb))
+    seen = fold(where) + " " + wording.canon(where)
+    bodies = [m.value for m in mentions(where)[1] if m.kind == "body"]
+    for n in names:
+        if n in seen or wording.canon(n) in seen or any(same_body(n, b) for b in bodies):
+            continue
+        return False
+    return True
+
+
+def decide(
+    statement: str,
+    ranked: list[Scored],
+    comps: list[Comparison],
+    named: list[bool],
+    th: Thresholds,
+    extra: int,
+) -> tuple[Verdict | None, int, Comparison | None]:
+    """(verdict, index of the sentence it rests on, its comparison); verdict None: the rules leave it open.
+    `ranked[:extra]` are the best-covering sentences, the rest sentences elsewhere in the directive that speak
+    to the statement's figures; `named[i]`: whether sentence i names the statement's named objects."""
+    best = ranked[0].score
+    if best < th.min_coverage:
+        return "not_covered", 0, None
+    floor = max(th.min_coverage, best - 0.2)
+    near = [
+        (i, s, c) for i, (s, c) in enumerate(zip(ranked, comps, strict=True))
+        if s.score >= floor or (i >= extra and s.score >= th.min_coverage)
+    ]  # fmt: skip
+    has_figures = bool(comps[0].unaligned) or any(c.figures for c in comps)
+    agree = [(i, s, c) for i, s, c in near if c.matched and not c.differences and (c.figures or not has_figures)]
+    for i, s, c in near:
+        values = [d for d in c.differences if d.kind != "direction"]
+        direction = [d for d in c.differences if d.kind == "direction"]
+        # a sentence that states the same values of those kinds outweighs one that states them otherwise
+        if values and not any(c.differed <= a.agreed for _, _, a in agree):
+            return "contradicts", i, c
+        if direction and s.score >= th.direction and not agree:
+            return "contradicts", i, Comparison(c.statement, c.matched, direction)
+    for i, s, c in near:
+        if c.differences or c.unaligned or adds_negation(statement, s.sentence.text) or not named[i]:
+            continue
+        if has_figures and not c.figures:
+            continue
+        support = s.score + AGREE_BONUS * min(c.matched, 4)
+        if (c.matched and support >= th.consistent) or s.score >= th.wording_only:
+            return "consistent", i, c
+        if c.figures >= 2 and s.score >= th.min_coverage:
+            return "consistent", i, c
+    if comps[0].unaligned and not any(c.figures for c in comps):
+        return "not_covered", 0, None  # no sentence of the directive states such a figure
+    return None, 0, None

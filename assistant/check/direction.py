@@ -1,0 +1,148 @@
+"""Direction of a position, clause by clause: does the statement promote what the directive restricts, or the
+other way round?
+
+Signals, in each clause (split at ";", ",", "nhưng", "song"):
+- cue words: restricting (hạn chế, siết chặt, nghiêm cấm, không chấp nhận …) or promoting (khuyến khích, cho
+  phép, ưu đãi, chấp nhận …); "không" before a cue flips it, "chỉ" before a promoting cue makes it a restriction
+  ("chỉ cho phép");
+- negation: a clause that negates ("không", "chưa", "chẳng") a verb the matching directive clause asserts;
+- what is principal: "A là chủ yếu / chủ đạo" or "chủ yếu dựa vào A" against the directive's "B là chủ yếu".
+
+Clauses are matched by their shared key terms, so mixed cues in one sentence do not cancel out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.normalize import fold
+from assistant.rerank import STOPWORDS
+
+_W = r"[\wà-ỹđ]"
+NEG = ("hạn chế", "siết chặt", "nghiêm cấm", "cấm", "không cho phép", "không khuyến khích", "cắt giảm", "thu hẹp",
+       "tạm dừng", "dừng", "ngừng", "loại bỏ", "xóa bỏ", "bãi bỏ", "không chấp nhận", "giảm dần")  # fmt: skip
+POS = ("khuyến khích", "cho phép", "ưu đãi", "ưu tiên", "hỗ trợ", "đẩy mạnh", "tăng cường", "thúc đẩy", "mở rộng",
+       "chấp nhận", "tạo điều kiện", "tạo thuận lợi")  # fmt: skip
+CUE = re.compile(rf"(?<!{_W})(" + "|".join(sorted(map(re.escape, NEG + POS), key=len, reverse=True)) + rf")(?!{_W})")
+_NOUN_USE = re.compile(r"(còn|những|các|nhiều|một số|khắc phục|mặt|điểm|yếu kém,?)\s*$")
+_NEGATION = re.compile(rf"(?<!{_W})(không|chưa|chẳng|chớ)(?!{_W})")
+_CLAUSES = re.compile(r"[;,:]|\s(?:nhưng|song|tuy nhiên|trong khi)\s")
+_PRINCIPAL_AFTER = re.compile(
+    rf"((?:{_W}+\s+){{1,4}}?)(?:là|giữ vai trò|đóng vai trò)\s+(?:chủ yếu|chủ đạo|nòng cốt|trụ cột)(?!{_W})"
+)
+_PRINCIPAL_BEFORE = re.compile(rf"chủ yếu\s+(?:dựa vào|dựa trên|từ|do|bằng|là)\s+((?:{_W}+\s*){{1,4}})")
+_FILLER = frozenset(["trong", "đó", "thì", "mà", "là", "của", "các", "những"])
+
+
+@dataclass(frozen=True)
+class DirectionDifference:
+    stated: str  # the statement's cue (or principal phrase) as folded text
+    directive: str
+
+
+def _noun_use(folded: str, m: re.Match[str]) -> bool:
+    """Whether a "hạn chế" is a noun ("còn nhiều hạn chế": shortcomings), not a restriction."""
+    return m.group(1) == "hạn chế" and bool(_NOUN_USE.search(folded[max(0, m.start() - 20) : m.start()]))
+
+
+def _signs(t: str) -> list[tuple[int, str]]:
+    out = []
+    for m in CUE.finditer(t):
+        cue = m.group(1)
+        if _noun_use(t, m):
+            continue  # "còn nhiều hạn chế": shortcomings, not a restriction
+        before = t[max(0, m.start() - 20) : m.start()]
+        sign = -1 if cue in NEG else 1
+        if re.search(rf"(?<!{_W})không\s*$", before) and not cue.startswith("không"):
+            sign = -sign
+        elif sign > 0 and re.search(rf"(?<!{_W})chỉ\s*$", before):
+            sign, cue = -1, "chỉ " + cue  # "chỉ cho phép": a restriction
+        out.append((sign, cue))
+    return out
+
+
+def polarity(text: str) -> tuple[int, str]:
+    """(+1 promoting, -1 restricting, 0 neither or both, the cue) over the whole text."""
+    signs = _signs(fold(text))
+    kinds = {s for s, _ in signs}
+    return (signs[0][0], signs[0][1]) if len(kinds) == 1 else (0, "")
+
+
+def adds_negation(statement: str, sentence: str) -> bool:
+    """Whether the statement negates ("không", "chưa") more than the sentence does: then shared words prove nothing."""
+    return len(_NEGATION.findall(fold(statement))) > len(_NEGATION.findall(fold(sentence)))
+
+
+def cue_terms(text: str) -> set[str]:
+    """Syllables of the direction cue words in `text` (compared by direction, not by coverage)."""
+    return {w for m in CUE.finditer(fold(text)) for w in m.group(1).split()}
+
+
+def _terms(clause: str) -> set[str]:
+    words = set(re.findall(rf"{_W}+", clause)) - STOPWORDS
+    return {w for w in words if len(w) > 1 and not w.isdigit()} - cue_terms(clause) - {"không", "chưa", "chẳng", "chỉ"}
+
+
+def _clauses(t: str) -> list[str]:
+    return [c.strip() for c in _CLAUSES.split(t) if c.strip()]
+
+
+def _principal(t: str) -> list[str]:
+    """Key terms of what the text calls principal ("nguồn lực nhà nước là chủ yếu" -> {nguồn, lực, nhà, nước})."""
+    for m in _PRINCIPAL_AFTER.finditer(t):
+        words = [w for w in m.group(1).split() if w not in _FILLER]
+        if words:
+            return words[-4:]
+    for m in _PRINCIPAL_BEFORE.finditer(t):
+        words = [w for w in m.group(1).split() if w not in _FILLER]
+        if words:
+            return words[:4]
+    return []
+
+
+def direction_difference(statement: str, sentence: str) -> DirectionDifference | None:
+    """How the statement's direction differs from the sentence's, or None. Each statement clause with a signal is
+    set against the sentence clause sharing most of its key terms (half of them at least)."""
+    s, e = fold(statement), fold(sentence)
+    p_mine, p_theirs = _principal(s), _principal(e)
+    mine, theirs = set(p_mine), set(p_theirs)
+    if mine and theirs and (mine - theirs) and (theirs - mine):
+        return DirectionDifference(" ".join(p_mine), " ".join(p_theirs))
+    e_clauses = [(c, _terms(c)) for c in _clauses(e)]
+    for clause in _clauses(s):
+        terms = _terms(clause)
+        if len(terms) < 2:
+            continue
+        best = max(e_clauses, key=lambda ct: len(terms & ct[1]), default=None)
+        if best is None or 2 * len(terms & best[1]) < len(terms) or len(terms & best[1]) < 2:
+            continue
+        s_signs, e_signs = _signs(clause), _signs(best[0])
+        s_kinds = {x for x, _ in s_signs}
+        e_kinds = {x for x, _ in e_signs}
+        if len(s_kinds) == 1 and len(e_kinds) == 1 and s_kinds != e_kinds:
+            return DirectionDifference(s_signs[0][1], e_signs[0][1])
+        s_neg, e_neg = _NEGATION.search(clause), _NEGATION.search(best[0])
+        if bool(s_neg) != bool(e_neg) and not s_signs and not e_signs:
+            neg = s_neg or e_neg
+            assert neg is not None
+            return DirectionDifference(neg.group(1) if s_neg else "", neg.group(1) if e_neg else "")
+    s_sign, s_cue = polarity(statement)
+    e_sign, e_cue = polarity(sentence)
+    if s_sign and e_sign and s_sign != e_sign:
+        return DirectionDifference(s_cue, e_cue)
+    return None
+
+
+def cue_span(text: str) -> tuple[int, int, str] | None:
+    """Span of the run of direction cues in `text` ("siết chặt, hạn chế", "cho phép và khuyến khích")."""
+    t = fold(text)
+    found = [m for m in CUE.finditer(t) if not _noun_use(t, m)]
+    if not found:
+        return None
+    end = found[0].end()
+    for m in found[1:]:
+        if not re.fullmatch(r"\s*(?:,|và|hoặc)?\s*", t[end : m.start()]):
+            break
+        end = m.end()
+    return found[0].start(), end, text[found[0].start() : end]
