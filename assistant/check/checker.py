@@ -202,7 +202,7 @@ class Checker:
         comps = [self._compare(st.text, s, pool, weights) for s in ranked]
         if any(c.unaligned for c in comps) or not any(c.engaged for c in comps):
             ranked, comps = self._figures(st.text, scored, ranked, comps, pool, weights)
-        names = named_objects(st.text)
+        names = named_objects(st.text, wording)
         named = [names_present(names, s, pool.hits[s.sentence.hit_index].chunk.breadcrumb_text, wording) for s in ranked]
         verdict, used, comp, method = self._decide(st, ranked, comps, named, terms, weights)
         cites = self._cite(ranked, pool.hits, first=used)

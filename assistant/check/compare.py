@@ -12,7 +12,8 @@ of direction.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 from assistant.check.bodies import lead_role, role_class
 from assistant.check.direction import adds_negation as adds_negation
@@ -51,6 +52,7 @@ class Comparison:
     figures: int = 0  # percentages and numbers of the statement that the sentence states too, same or not
     agreed: set[str] = field(default_factory=set)  # kinds of value the sentence states the same ("percent", "body" …)
     differed: set[str] = field(default_factory=set)  # kinds of value it states otherwise
+    principal: bool = False  # the direction differs in what is principal ("A là chủ yếu" / "B là chủ yếu")
 
     @property
     def engaged(self) -> bool:
@@ -90,9 +92,20 @@ def _kind_name(m: Mention) -> str:
     return _KIND_NAMES[m.kind]
 
 
-def _values(comp: Comparison, stated: list[Mention], directive: list[Mention], weights: dict[str, float] | None) -> None:
+def _values(
+    comp: Comparison, stated: list[Mention], directive: list[Mention], weights: dict[str, float] | None,
+    fallback: Sequence[Mention] = (),
+) -> None:  # fmt: skip
+    """Align each stated value with the directive's of its kind; with none of its kind, a percentage is set against a
+    target of all ("toàn quốc", `fallback`), a date against the years (`fallback`)."""
     for m in stated:
         cands = [e for e in directive if _compatible(m, e)]
+        if not cands and m.kind == "percent":
+            # "phủ sóng 99% dân số" against "Phủ sóng 5G toàn quốc": only a target of all about the same thing
+            cands = [e for e in fallback if similarity(m.context, e.context, weights) >= ALIGN]
+        elif not cands and m.kind == "date" and fallback:
+            m = replace(m, kind="year", value=m.value[:4])  # "trước 31/12/2027" against "trong năm 2025"
+            cands = list(fallback)
         if m.kind == "period" and m.role:
             cands = [e for e in cands if e.role == m.role]  # a reporting cycle against a reporting cycle only
         if not cands:
@@ -176,13 +189,15 @@ def compare(
         if not any(e.kind == "year" for e in directive):
             directive.append(Mention("year", y, y, -1, -1, sentence_terms | frozenset(_words(sentence)), unit="breadcrumb"))
     for kind in _VALUE_KINDS:
-        _values(comp, [m for m in stated if m.kind == kind], [e for e in directive if e.kind == kind], weights)
+        fallback = [e for e in directive if e.kind == {"percent": "all", "date": "year"}.get(kind, "")]
+        _values(comp, [m for m in stated if m.kind == kind], [e for e in directive if e.kind == kind], weights, fallback)
     _bodies(comp, [m for m in stated if m.kind == "body"], [e for e in directive if e.kind == "body"])
     turned = direction_difference(s_text, e_text)
     if turned is not None:
         at = fold(s_text).find(turned.stated) if turned.stated else -1
         end = at + len(turned.stated) if at >= 0 else -1
         comp.differences.append(Difference("direction", turned.stated, turned.directive, at, end))
+        comp.principal = turned.principal
     return comp
 
 

@@ -40,13 +40,18 @@ class Thresholds:
     wording_only: float  # coverage that makes a sentence with no agreeing value consistent (higher with a model)
 
 
-def named_objects(statement: str) -> list[str]:
-    """What the statement names and a directive must name too for it to agree: bodies, acronyms ("GII", "5G"),
-    names of laws, funds, programmes ("Luật Trí tuệ nhân tạo"); folded."""
+def named_objects(statement: str, wording: Wording | None = None) -> list[str]:
+    """What the statement names and a directive must name too for it to agree: bodies, acronyms ("GII", "5G";
+    not the abbreviations `wording` writes out), names of laws, funds, programmes ("Luật Trí tuệ nhân tạo");
+    folded."""
     text, found = mentions(statement)
+    w = wording or Wording()
     names = [m.value for m in found if m.kind == "body"]
-    names += [fold(m.group(1)) for m in _ACRONYM.finditer(text) if sum(c.isupper() for c in m.group(1)) >= 2]
+    acronyms = [m.group(1) for m in _ACRONYM.finditer(text) if sum(c.isupper() for c in m.group(1)) >= 2]
+    names += [fold(a) for a in acronyms if not w.knows(a)]
     for m in _LAW_NAME.finditer(text):
+        if not m.group(0).split()[1 if not m.group(0).startswith(("Đề án", "Chương trình", "Trung tâm")) else 2][:1].isupper():
+            continue  # "luật đất đai" in running text, not a law's name
         words = fold(m.group(0)).split()
         cut = next((i for i, w in enumerate(words) if i > 1 and w in _NAME_END), len(words))
         names.append(" ".join(words[:cut]))
@@ -63,6 +68,10 @@ def names_present(names: list[str], s: Scored, crumb: str, wording: Wording) -> 
             continue
         return False
     return True
+
+
+def _as_good(c: Comparison, s: Scored, a: Comparison, sa: Scored) -> bool:
+    return "body" not in c.differed or sa.score >= s.score - 0.05
 
 
 def decide(
@@ -89,10 +98,12 @@ def decide(
     for i, s, c in near:
         values = [d for d in c.differences if d.kind != "direction"]
         direction = [d for d in c.differences if d.kind == "direction"]
-        # a sentence that states the same values of those kinds outweighs one that states them otherwise
-        if values and not any(c.differed <= a.agreed for _, _, a in agree):
+        # a sentence that states the same values of those kinds outweighs one that states them otherwise; for a
+        # body, only one about the same task (as well covered): a body that holds another task does not
+        if values and not any(c.differed <= a.agreed and _as_good(c, s, a, sa) for _, sa, a in agree):
             return "contradicts", i, c
-        if direction and s.score >= th.direction and not agree:
+        enough = s.score >= th.direction or (c.principal and s.score >= th.min_coverage + 0.1)
+        if direction and enough and not agree:
             return "contradicts", i, Comparison(c.statement, c.matched, direction)
     for i, s, c in near:
         if c.differences or c.unaligned or adds_negation(statement, s.sentence.text) or not named[i]:

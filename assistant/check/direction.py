@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.check.wording import fold_synonyms
 from assistant.normalize import fold
 from assistant.rerank import STOPWORDS
 
@@ -39,6 +40,7 @@ _FILLER = frozenset(["trong", "đó", "thì", "mà", "là", "của", "các", "nh
 class DirectionDifference:
     stated: str  # the statement's cue (or principal phrase) as folded text
     directive: str
+    principal: bool = False  # "B là chủ yếu" against "A là chủ yếu": specific enough to need less shared wording
 
 
 def _noun_use(folded: str, m: re.Match[str]) -> bool:
@@ -71,7 +73,7 @@ def polarity(text: str) -> tuple[int, str]:
 
 def adds_negation(statement: str, sentence: str) -> bool:
     """Whether the statement negates ("không", "chưa") more than the sentence does: then shared words prove nothing."""
-    return len(_NEGATION.findall(fold(statement))) > len(_NEGATION.findall(fold(sentence)))
+    return len(_NEGATION.findall(fold_synonyms(statement))) > len(_NEGATION.findall(fold_synonyms(sentence)))
 
 
 def cue_terms(text: str) -> set[str]:
@@ -104,11 +106,11 @@ def _principal(t: str) -> list[str]:
 def direction_difference(statement: str, sentence: str) -> DirectionDifference | None:
     """How the statement's direction differs from the sentence's, or None. Each statement clause with a signal is
     set against the sentence clause sharing most of its key terms (half of them at least)."""
-    s, e = fold(statement), fold(sentence)
+    s, e = fold_synonyms(statement), fold_synonyms(sentence)
     p_mine, p_theirs = _principal(s), _principal(e)
     mine, theirs = set(p_mine), set(p_theirs)
     if mine and theirs and (mine - theirs) and (theirs - mine):
-        return DirectionDifference(" ".join(p_mine), " ".join(p_theirs))
+        return DirectionDifference(" ".join(p_mine), " ".join(p_theirs), principal=True)
     e_clauses = [(c, _terms(c)) for c in _clauses(e)]
     for clause in _clauses(s):
         terms = _terms(clause)
@@ -127,8 +129,8 @@ def direction_difference(statement: str, sentence: str) -> DirectionDifference |
             neg = s_neg or e_neg
             assert neg is not None
             return DirectionDifference(neg.group(1) if s_neg else "", neg.group(1) if e_neg else "")
-    s_sign, s_cue = polarity(statement)
-    e_sign, e_cue = polarity(sentence)
+    s_sign, s_cue = polarity(s)
+    e_sign, e_cue = polarity(e)
     if s_sign and e_sign and s_sign != e_sign:
         return DirectionDifference(s_cue, e_cue)
     return None

@@ -43,13 +43,14 @@ _NUMBER = re.compile(rf"(?<![\w.,/]){_NUM}(?:/\d+)?(?![\w%])")
 _MULTIPLIERS = {"tỷ", "triệu", "nghìn", "ngàn", "vạn", "trăm"}
 _PERIOD_MONTHS = {"tuần": 0.25, "tháng": 1, "quý": 3, "năm": 12}
 _CLAUSE = re.compile(r"[.;:!?,()\n]")
+_ALL = re.compile(r"(?i)(?<![\wÀ-ỹ])(toàn quốc|toàn dân|phổ cập|tất cả|toàn bộ)(?![\wÀ-ỹ])")
 
 
 @dataclass(frozen=True)
 class Mention:
     """One value in a text. `value` is what is compared; `text` is as written, at `start:end`."""
 
-    kind: str  # "percent" | "number" | "year" | "date" | "period" | "body"
+    kind: str  # "percent" | "number" | "year" | "date" | "period" | "body" | "all" (toàn quốc, phổ cập …)
     value: str
     text: str
     start: int
@@ -162,6 +163,12 @@ def _bodies(text: str, out: list[Mention]) -> None:
         out.append(Mention("body", b.key, b.name, b.start, b.end, context(text, b.start, b.end), role=b.role))
 
 
+def _universal(text: str, out: list[Mention]) -> None:
+    """ "toàn quốc", "phổ cập", "tất cả" …: a target of all (100%), compared with a percentage of the same thing."""
+    for m in _ALL.finditer(text):
+        out.append(Mention("all", "100", m.group(1), m.start(), m.end(), context(text, m.start(), m.end())))
+
+
 def mentions(raw: str) -> tuple[str, list[Mention]]:
     """(prepared text, its mentions in order). Dates before periods before percentages, years and numbers."""
     text = prepare(raw)
@@ -171,4 +178,5 @@ def mentions(raw: str) -> tuple[str, list[Mention]]:
     _periods(text, out, used)
     _numbers(text, out, used)
     _bodies(text, out)
+    _universal(text, out)
     return text, sorted(out, key=lambda m: m.start)

@@ -25,7 +25,7 @@ from assistant.keyword import tokenize
 from assistant.normalize import fold
 from assistant.types import Chunk, DocMeta, Hit
 
-_SPLIT = re.compile(r"(?<=[.!?…])\s+(?=[\"“(\[*]?[A-ZÀ-ỸĐ])|(?<=[;:])\s+(?=[\"“(\[*]?[A-ZÀ-ỸĐ])|\n+")
+_ENDS = re.compile(r"(?<=[.!?…;:])\s+(?=[\"“(\[*]?(\w))")
 _HEADING_LINE = re.compile(r"^\W*(.{3,160}?):\W*$")
 
 
@@ -52,13 +52,24 @@ def split(text: str) -> list[tuple[str, str]]:
         stripped = line.strip()
         if not stripped:
             continue
-        parts = [p.strip() for p in _SPLIT.split(stripped) if p and p.strip()]
-        for p in parts:
+        for p in _sentences(stripped):
             if sum(ch.isalpha() for ch in p) >= 3:
                 out.append((p, heading))
         if _HEADING_LINE.match(stripped):
             heading = stripped
     return out
+
+
+def _sentences(line: str) -> list[str]:
+    """A line's sentences: a break after ".", "!", "?", "…", ";" or ":" only before a capital letter (a character
+    range such as À-Ỹ holds lower-case letters too, which cut "…; định kỳ 6 tháng báo cáo" off its sentence)."""
+    out, start = [], 0
+    for m in _ENDS.finditer(line):
+        if m.group(1).isupper():
+            out.append(line[start : m.start()].strip())
+            start = m.end()
+    out.append(line[start:].strip())
+    return [p for p in out if p]
 
 
 class Pool:

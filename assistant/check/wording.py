@@ -45,6 +45,14 @@ _ABBR = r"[A-ZĐ][A-ZĐ0-9]*(?:[,&.\-/][A-ZĐ][A-ZĐ0-9]*)*"
 _DEFINED = re.compile(rf"\((?:sau đây )?(?:gọi tắt là |viết tắt là )?({_ABBR})\)")
 _USED = re.compile(rf"(?<![\wÀ-ỹ&])({_ABBR})(?![\wÀ-ỹ&])")
 _LINKS = frozenset({"và", ","})
+# parts of the composite abbreviations of policy texts ("KH, CN, ĐMST, CĐS", "KH&CN", "KT-XH")
+_PARTS = {
+    "kh": "khoa học", "cn": "công nghệ", "đmst": "đổi mới sáng tạo", "cđs": "chuyển đổi số", "kt": "kinh tế",
+    "xh": "xã hội", "qp": "quốc phòng", "an": "an ninh", "gd": "giáo dục", "đt": "đào tạo", "nc": "nghiên cứu",
+}  # fmt: skip
+_COMPOSITE = re.compile(
+    r"(?<![\wÀ-ỹ&])((?:kh|cn|đmst|cđs|kt|xh|qp|an|gd|đt|nc)(?:\s*[,&\-]\s*(?:kh|cn|đmst|cđs|kt|xh|qp|an|gd|đt|nc))+)(?![\wÀ-ỹ&])"
+)
 _TOKENS = re.compile(r"[\wÀ-ỹĐđ]+|,")
 
 
@@ -76,6 +84,7 @@ def abbreviations(text: str) -> dict[str, str]:
         if n:
             out[m.group(1)] = fold(" ".join(words[-n:]).replace(" ,", ","))
     used = {m.group(1) for m in _USED.finditer(text)} - set(out)
+    used = {a for a in used if not _is_word(a, text)}
     wanted = {a: _letters(a) for a in used if 3 <= len(_letters(a)) <= 12 and fold(a) not in ABBREVIATIONS}
     if wanted:
         words = _TOKENS.findall(text)
@@ -90,6 +99,12 @@ def abbreviations(text: str) -> dict[str, str]:
     return out
 
 
+def _is_word(token: str, text: str) -> bool:
+    """Whether an upper-case token is an ordinary word of the text in a heading ("BAN CHẤP HÀNH"): it is written
+    in lower case somewhere too."""
+    return any(m.group(0) != token for m in re.finditer(rf"(?<![\wÀ-ỹ]){re.escape(token)}(?![\wÀ-ỹ])", text, re.IGNORECASE))
+
+
 class Wording:
     """A directive's abbreviations and the common ones; `canon` applies them and the synonyms."""
 
@@ -101,10 +116,23 @@ class Wording:
         common = sorted(ABBREVIATIONS, key=len, reverse=True)
         self._common = re.compile(r"(?<![\wÀ-ỹ&])(" + "|".join(map(re.escape, common)) + r")(?![\wÀ-ỹ&])")
 
+    def knows(self, token: str) -> bool:
+        """Whether `token` is an abbreviation this wording writes out (or a part of one: "ĐMST" of "KH,CN,ĐMST")."""
+        parts = {fold(p) for a in self.defined for p in re.split(r"[,&./\-]", a)}
+        key = fold(token)
+        return key in ABBREVIATIONS or key in parts or key in _PARTS or token in self.defined
+
     def canon(self, text: str) -> str:
         """Folded `text` with abbreviations written out and synonyms in one form."""
         if self._own is not None:
             text = self._own.sub(lambda m: " " + self.defined[m.group(1)] + " ", text)
         t = fold(text)
+        t = _COMPOSITE.sub(lambda m: ", ".join(_PARTS[p] for p in re.split(r"\s*[,&\-]\s*", m.group(1))), t)
         t = self._common.sub(lambda m: ABBREVIATIONS[m.group(1)] if m.group(1) not in ("gdp", "grdp") else m.group(1), t)
         return _SYN_RE.sub(lambda m: _SYN_MAP[m.group(1)], t)
+
+
+def fold_synonyms(text: str) -> str:
+    """Folded text with the qualifier and frequency synonyms in one form ("không dưới" -> "tối thiểu"), so that a
+    qualifier's "không" is not read as a negation."""
+    return _SYN_RE.sub(lambda m: _SYN_MAP[m.group(1)], fold(text))

@@ -162,3 +162,11 @@ def test_figures_the_sentence_does_not_state_are_unaligned() -> None:
     comp = compare("Nghị quyết đặt mục tiêu đào tạo 100.000 kỹ sư bán dẫn đến năm 2030.", RD, GOALS_2030)
     assert comp.differences == [] and comp.figures == 0
     assert [m.value for m in comp.unaligned] == ["100000"]
+
+
+def test_a_percentage_against_a_target_of_all() -> None:
+    target = "Phủ sóng 5G toàn quốc."
+    assert kinds("Mục tiêu phủ sóng 5G cho 99% dân số vào năm 2030.", target) == [("percentage", "99%", "toàn quốc")]
+    assert compare("Mục tiêu phủ sóng 5G cho 100% dân số.", target).agreed == {"percent"}
+    # "toàn quốc" about something else is no target for the figure
+    assert kinds("70% dân số sử dụng dịch vụ công trực tuyến.", "Triển khai toàn quốc hệ thống điện tử.") == []
