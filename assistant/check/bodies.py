@@ -44,7 +44,7 @@ _LIST_GAP = re.compile(r"^\s*(?:,|và|,\s*và)\s*$")
 ROLE_CLASS = {
     "chủ trì": "lead", "làm cơ quan đầu mối": "lead", "là cơ quan đầu mối": "lead", "làm đầu mối": "lead",
     "là đầu mối": "lead", "đầu mối": "lead", "chịu trách nhiệm": "lead", "có trách nhiệm": "lead", "được giao": "lead",
-    "tham mưu": "lead", "lãnh đạo": "lead", "làm trưởng": "head", "làm chủ tịch": "head", "làm phó trưởng ban": "deputy",
+    "tham mưu": "lead", "lãnh đạo": "lead", "làm trưởng": "head", "làm tổ trưởng": "team head", "làm chủ tịch": "head", "làm phó trưởng ban": "deputy",
     "phối hợp": "partner", "partner": "partner", "theo dõi": "monitor", "báo cáo": "report", "recipient": "recipient",
 }  # fmt: skip
 
@@ -67,7 +67,7 @@ def _role_after(text: str, end: int) -> str:
     if not m:
         return ""
     r = fold(m.group(2) or m.group(3) or m.group(1))
-    return "làm trưởng" if r.startswith("làm trưởng") or r == "làm tổ trưởng" else r
+    return "làm trưởng" if r.startswith("làm trưởng") else r  # a working group's head ("làm tổ trưởng") is not a Ban's
 
 
 def bodies(text: str) -> list[Body]:

@@ -30,8 +30,9 @@ from dataclasses import replace
 from assistant.catalog import Catalog
 from assistant.check import references
 from assistant.check.compare import Comparison, Difference, compare, cue_terms, rewrite
-from assistant.check.decide import Thresholds, decide, named_objects, names_present
+from assistant.check.decide import Evidence, Thresholds, decide, named_objects, names_present
 from assistant.check.judge import CheckTemplates, focus, judge, suggest_rewrite
+from assistant.check.mentions import mentions
 from assistant.check.plan import CheckPlan, compare_index, pin
 from assistant.check.pool import Directives, Pool, Scored
 from assistant.check.results import CheckReport, StatementCheck, Verdict
@@ -202,9 +203,7 @@ class Checker:
         comps = [self._compare(st.text, s, pool, weights) for s in ranked]
         if any(c.unaligned for c in comps) or not any(c.engaged for c in comps):
             ranked, comps = self._figures(st.text, scored, ranked, comps, pool, weights)
-        names = named_objects(st.text, wording)
-        named = [names_present(names, s, pool.hits[s.sentence.hit_index].chunk.breadcrumb_text, wording) for s in ranked]
-        verdict, used, comp, method = self._decide(st, ranked, comps, named, terms, weights)
+        verdict, used, comp, method = self._decide(st, ranked, comps, self._evidence(st.text, ranked, pool), terms, weights)
         cites = self._cite(ranked, pool.hits, first=used)
         diffs: tuple[Difference, ...] = ()
         fix: str | None = None
@@ -244,14 +243,25 @@ class Checker:
                     break
         return ranked + [s for s, _ in extra], comps + [c for _, c in extra]
 
+    def _evidence(self, statement: str, ranked: list[Scored], pool: Pool) -> Evidence:
+        names = named_objects(statement, pool.wording)
+        bodies = {m.value for m in mentions(statement)[1] if m.kind == "body"}
+        things = [n for n in names if n not in bodies]
+        crumbs = [pool.hits[s.sentence.hit_index].chunk.breadcrumb_text for s in ranked]
+        return Evidence(
+            [names_present(names, s, c, pool.wording) for s, c in zip(ranked, crumbs, strict=True)],
+            [names_present(things, s, c, pool.wording) for s, c in zip(ranked, crumbs, strict=True)],
+        )
+
     def _decide(
-        self, st: Statement, ranked: list[Scored], comps: list[Comparison], named: list[bool], terms: set[str],
+        self, st: Statement, ranked: list[Scored], comps: list[Comparison], ev: Evidence, terms: set[str],
         weights: dict[str, float],
     ) -> tuple[Verdict, int, Comparison | None, str]:  # fmt: skip
         """(verdict, index of the sentence it rests on, its comparison, method)."""
         model = self._gen is not None and self._tpl is not None
         th = Thresholds(self._min_cov, self._cons_cov, self._dir_cov, self._sure_cov if model else self._cons_cov)
-        verdict, used, comp = decide(st.text, ranked, comps, named, th, extra=min(3, len(ranked)))
+        short = len({t for t in terms if "_" not in t}) < _MIN_TERMS
+        verdict, used, comp = decide(st.text, ranked, comps, ev, th, extra=min(3, len(ranked)), short=short)
         if verdict is not None:
             return verdict, used, comp, "rules"
         if len(terms) < _MIN_TERMS or self._gen is None or self._tpl is None:
@@ -260,7 +270,7 @@ class Checker:
         mv = judge(self._gen, self._tpl, st.text, shown)
         if mv is None:
             return "not_covered", 0, None, "rules"
-        if mv.verdict == "consistent" and (ranked[mv.evidence - 1].score < self._cons_cov or not named[mv.evidence - 1]):
+        if mv.verdict == "consistent" and (ranked[mv.evidence - 1].score < self._cons_cov or not ev.named[mv.evidence - 1]):
             return "not_covered", mv.evidence - 1, None, "model"  # too little shared wording to rest a "consistent" on
         return mv.verdict, mv.evidence - 1, None, "model"
 

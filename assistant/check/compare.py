@@ -29,6 +29,9 @@ _KIND_NAMES = {"percent": "percentage", "number": "number", "year": "year", "dat
 _DEADLINE = re.compile(r"hoàn thành|trước năm|chậm nhất|thời hạn|xong")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _TARGET_YEAR = re.compile(r"(?:đến|vào|tới|trước|chậm nhất)(?: hết)? năm$")
+# a year a statement sets as a target or deadline ("đến năm 2030", "hoàn thành trong năm 2025", "trước 2027"), not
+# one that dates a fact ("mục tiêu 80% năm 2025 (Quyết định …)": the year of another document's target)
+_SET_YEAR = re.compile(r"(?:đến|vào|tới|trước|trong|hết|nhất|thành|xong|sau|từ|đoạn)(?: hết)? năm$|(?:đến|vào|tới|trước)$")
 
 
 @dataclass(frozen=True)
@@ -103,8 +106,8 @@ def _values(
         if not cands and m.kind == "percent":
             # "phủ sóng 99% dân số" against "Phủ sóng 5G toàn quốc": only a target of all about the same thing
             cands = [e for e in fallback if similarity(m.context, e.context, weights) >= ALIGN]
-        elif not cands and m.kind == "date" and fallback:
-            m = replace(m, kind="year", value=m.value[:4])  # "trước 31/12/2027" against "trong năm 2025"
+        elif not cands and m.kind == "date" and fallback and _is_deadline(m):
+            m = replace(m, kind="year", value=m.value[:4], unit="trước")  # "trước 31/12/2027" vs "trong năm 2025"
             cands = list(fallback)
         if m.kind == "period" and m.role:
             cands = [e for e in cands if e.role == m.role]  # a reporting cycle against a reporting cycle only
@@ -125,12 +128,18 @@ def _values(
             comp.differed.add(m.kind)
         elif best.unit == "breadcrumb" and not _TARGET_YEAR.search(m.unit):
             continue  # "ngân sách năm 2025" is not the "Đến năm 2030" of the heading
+        elif m.kind == "year" and not _SET_YEAR.search(m.unit):
+            continue
         elif (best_sim >= ALIGN or (m.kind == "period" and m.role and best.role == m.role)) and best.value != m.value:
             comp.differences.append(Difference(_kind_name(m), m.text, _directive_text(m, best), m.start, m.end))
             comp.figures += figure
             comp.differed.add(m.kind)
         elif figure:
             comp.unaligned.append(m)
+
+
+def _is_deadline(m: Mention) -> bool:
+    return bool(m.context & {"trước", "hạn", "chậm", "xong"}) or {"hoàn", "thành"} <= m.context
 
 
 def _directive_text(m: Mention, e: Mention) -> str:

@@ -23,7 +23,7 @@ from assistant.check.results import Verdict
 from assistant.check.wording import Wording
 from assistant.normalize import fold
 
-_ACRONYM = re.compile(r"(?<![\wÀ-ỹ&/-])([A-ZĐ][A-Za-zĐ0-9&]*[A-ZĐ0-9])(?![\wÀ-ỹ&/-])")
+_ACRONYM = re.compile(r"(?<![\wÀ-ỹ&/-])([A-ZĐ0-9][A-Za-zĐ0-9&]*[A-ZĐ0-9])(?![\wÀ-ỹ&/-])")
 _LAW_NAME = re.compile(r"(?<![\wÀ-ỹ])(?:Luật|Quỹ|Đề án|Chương trình|Trung tâm)\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*(?:\s+[\wÀ-ỹ]+){0,4}")
 _NAME_END = frozenset(
     ["ngay", "trong", "năm", "và", "của", "để", "được", "đã", "với", "theo", "tại", "vào", "cho", "là", "sẽ", "do", "thì", "nhằm"]
@@ -40,6 +40,12 @@ class Thresholds:
     wording_only: float  # coverage that makes a sentence with no agreeing value consistent (higher with a model)
 
 
+def _is_acronym(token: str) -> bool:
+    """ "GII", "IoT", "5G", "R&D"; not a number or a capitalised word."""
+    upper = sum(c.isupper() for c in token)
+    return upper >= 2 or (upper == 1 and any(c.isdigit() for c in token) and len(token) <= 4)
+
+
 def named_objects(statement: str, wording: Wording | None = None) -> list[str]:
     """What the statement names and a directive must name too for it to agree: bodies, acronyms ("GII", "5G";
     not the abbreviations `wording` writes out), names of laws, funds, programmes ("Luật Trí tuệ nhân tạo");
@@ -47,7 +53,7 @@ def named_objects(statement: str, wording: Wording | None = None) -> list[str]:
     text, found = mentions(statement)
     w = wording or Wording()
     names = [m.value for m in found if m.kind == "body"]
-    acronyms = [m.group(1) for m in _ACRONYM.finditer(text) if sum(c.isupper() for c in m.group(1)) >= 2]
+    acronyms = [a for a in (m.group(1) for m in _ACRONYM.finditer(text)) if _is_acronym(a)]
     names += [fold(a) for a in acronyms if not w.knows(a)]
     for m in _LAW_NAME.finditer(text):
         if not m.group(0).split()[1 if not m.group(0).startswith(("Đề án", "Chương trình", "Trung tâm")) else 2][:1].isupper():
@@ -74,17 +80,29 @@ def _as_good(c: Comparison, s: Scored, a: Comparison, sa: Scored) -> bool:
     return "body" not in c.differed or sa.score >= s.score - 0.05
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """Per ranked sentence: whether it names the statement's named objects (`named`), and those that are not
+    bodies (`things`: acronyms, law names; a contradiction about "4G" needs a sentence about 4G)."""
+
+    named: list[bool]
+    things: list[bool]
+
+
 def decide(
     statement: str,
     ranked: list[Scored],
     comps: list[Comparison],
-    named: list[bool],
+    ev: Evidence,
     th: Thresholds,
     extra: int,
+    *,
+    short: bool = False,
 ) -> tuple[Verdict | None, int, Comparison | None]:
     """(verdict, index of the sentence it rests on, its comparison); verdict None: the rules leave it open.
     `ranked[:extra]` are the best-covering sentences, the rest sentences elsewhere in the directive that speak
-    to the statement's figures; `named[i]`: whether sentence i names the statement's named objects."""
+    to the statement's figures. `short`: too few key terms for wording alone to make it consistent. A lead-in
+    ("… phối hợp với Bộ Khoa học và Công nghệ:") states no task, so it contradicts nothing."""
     best = ranked[0].score
     if best < th.min_coverage:
         return "not_covered", 0, None
@@ -95,23 +113,28 @@ def decide(
     ]  # fmt: skip
     has_figures = bool(comps[0].unaligned) or any(c.figures for c in comps)
     agree = [(i, s, c) for i, s, c in near if c.matched and not c.differences and (c.figures or not has_figures)]
-    for i, s, c in near:
+    lead_in = statement.rstrip().endswith(":")
+    for i, s, c in [] if lead_in else near:
+        if not ev.things[i]:
+            continue
         values = [d for d in c.differences if d.kind != "direction"]
         direction = [d for d in c.differences if d.kind == "direction"]
+        if "body" in c.differed and s.score < th.consistent:
+            values = [d for d in values if d.kind != "body"]  # a body swap only in a sentence about the same task
         # a sentence that states the same values of those kinds outweighs one that states them otherwise; for a
         # body, only one about the same task (as well covered): a body that holds another task does not
         if values and not any(c.differed <= a.agreed and _as_good(c, s, a, sa) for _, sa, a in agree):
-            return "contradicts", i, c
+            return "contradicts", i, Comparison(c.statement, c.matched, values + direction)
         enough = s.score >= th.direction or (c.principal and s.score >= th.min_coverage + 0.1)
         if direction and enough and not agree:
             return "contradicts", i, Comparison(c.statement, c.matched, direction)
     for i, s, c in near:
-        if c.differences or c.unaligned or adds_negation(statement, s.sentence.text) or not named[i]:
+        if c.differences or c.unaligned or adds_negation(statement, s.sentence.text) or not ev.named[i]:
             continue
         if has_figures and not c.figures:
             continue
-        support = s.score + AGREE_BONUS * min(c.matched, 4)
-        if (c.matched and support >= th.consistent) or s.score >= th.wording_only:
+        bonus = AGREE_BONUS * min(len(c.agreed), 4) if s.score >= th.min_coverage + 0.15 else 0.0
+        if (c.agreed and s.score + bonus >= th.consistent) or (s.score >= th.wording_only and not short):
             return "consistent", i, c
         if c.figures >= 2 and s.score >= th.min_coverage:
             return "consistent", i, c

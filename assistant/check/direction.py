@@ -86,6 +86,16 @@ def _terms(clause: str) -> set[str]:
     return {w for w in words if len(w) > 1 and not w.isdigit()} - cue_terms(clause) - {"không", "chưa", "chẳng", "chỉ"}
 
 
+def _negated(clause: str, other: set[str]) -> str:
+    """The negation in `clause` of a word the other clause has ("không trực tiếp phụ trách" / "trực tiếp phụ
+    trách"), or ""."""
+    for m in _NEGATION.finditer(clause):
+        after = re.findall(rf"{_W}+", clause[m.end() : m.end() + 30])[:2]
+        if any(w in other for w in after):
+            return m.group(1) + " " + " ".join(after)
+    return ""
+
+
 def _clauses(t: str) -> list[str]:
     return [c.strip() for c in _CLAUSES.split(t) if c.strip()]
 
@@ -124,11 +134,10 @@ def direction_difference(statement: str, sentence: str) -> DirectionDifference |
         e_kinds = {x for x, _ in e_signs}
         if len(s_kinds) == 1 and len(e_kinds) == 1 and s_kinds != e_kinds:
             return DirectionDifference(s_signs[0][1], e_signs[0][1])
-        s_neg, e_neg = _NEGATION.search(clause), _NEGATION.search(best[0])
-        if bool(s_neg) != bool(e_neg) and not s_signs and not e_signs:
-            neg = s_neg or e_neg
-            assert neg is not None
-            return DirectionDifference(neg.group(1) if s_neg else "", neg.group(1) if e_neg else "")
+        s_neg, e_neg = _negated(clause, best[1]), _negated(best[0], terms)
+        shared = len(terms & best[1])
+        if bool(s_neg) != bool(e_neg) and not s_signs and not e_signs and shared >= 3 and 3 * shared >= 2 * len(terms):
+            return DirectionDifference(s_neg, e_neg)
     s_sign, s_cue = polarity(s)
     e_sign, e_cue = polarity(e)
     if s_sign and e_sign and s_sign != e_sign:

@@ -53,7 +53,7 @@ def split(text: str) -> list[tuple[str, str]]:
         if not stripped:
             continue
         for p in _sentences(stripped):
-            if sum(ch.isalpha() for ch in p) >= 3:
+            if sum(ch.isalpha() for ch in p) >= 3 and any(ch.islower() for ch in p):  # not a heading in capitals
                 out.append((p, heading))
         if _HEADING_LINE.match(stripped):
             heading = stripped

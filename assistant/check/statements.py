@@ -51,6 +51,8 @@ _DOC_TYPES = (
 )
 # the type, then a proper name ("Luật Đất đai"), a number ("Nghị định số 13/2023/NĐ-CP") or an amending title
 _NAME_START = re.compile(rf"^(?i:dự thảo\s+)?(?i:{_DOC_TYPES})\s+(?:[A-ZĐÀ-Ỹ]|(?i:số\s*)?\d|(?i:sửa đổi))")
+_LAW_START = re.compile(r"^(?:Dự thảo\s+)?(?:Bộ luật|Luật|Pháp lệnh)\s+\w")  # "Luật bảo vệ dữ liệu cá nhân"
+_MAX_LAW_WORDS = 12
 _CLAIM_WORDING = "là có được đã sẽ đang phải cần đạt giao nêu đặt nhằm yêu khẳng nhấn xác chấp khuyến"
 _CLAIM_WORDS = frozenset(_CLAIM_WORDING.split())
 _MAX_NAME_WORDS = 25
@@ -60,9 +62,11 @@ def names_a_document(text: str) -> bool:
     """Whether a statement is only a document's name, as in a list of laws submitted: nothing in it to check
     (its number and date still are, and its references are still flagged)."""
     t = text.strip()
-    if not _NAME_START.match(t) or re.search(r"[.!?…;:]$", t):
+    if re.search(r"[.!?…;:]$", t):
         return False
     words = fold(t).split()
+    if not _NAME_START.match(t) and not (_LAW_START.match(t) and len(words) <= _MAX_LAW_WORDS):
+        return False
     return len(words) <= _MAX_NAME_WORDS and not any(w.strip(",()") in _CLAIM_WORDS for w in words[1:])
 
 

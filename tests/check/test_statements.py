@@ -105,6 +105,7 @@ def test_real_draft_report(party_dir: Path) -> None:
         "Luật sửa đổi, bổ sung một số điều của Luật Tiêu chuẩn và Quy chuẩn kỹ thuật",
         "Nghị định số 13/2023/NĐ-CP về bảo vệ dữ liệu cá nhân",
         "Dự thảo Luật Trí tuệ nhân tạo",
+        "Luật bảo vệ dữ liệu cá nhân",  # a law's name as drafts write it, in lower case
     ],
 )
 def test_a_list_item_that_only_names_a_document(text: str) -> None:
@@ -119,6 +120,7 @@ def test_a_list_item_that_only_names_a_document(text: str) -> None:
         "Luật Đất đai giao cho tỉnh quyền thu hồi đất",
         "Kế hoạch hoàn thành trong năm 2025",  # no name after the type
         "Chính phủ đã ban hành Luật Dữ liệu",
+        "Luật hóa các quy định về quỹ đầu tư mạo hiểm được tính toán kỹ",
         "Nghị quyết 57-NQ/TW xác định đến năm 2030 quy mô kinh tế số đạt tối thiểu 30% GDP",
     ],
 )
