@@ -44,7 +44,8 @@ _LIST_GAP = re.compile(r"^\s*(?:,|và|,\s*và)\s*$")
 ROLE_CLASS = {
     "chủ trì": "lead", "làm cơ quan đầu mối": "lead", "là cơ quan đầu mối": "lead", "làm đầu mối": "lead",
     "là đầu mối": "lead", "đầu mối": "lead", "chịu trách nhiệm": "lead", "có trách nhiệm": "lead", "được giao": "lead",
-    "tham mưu": "lead", "lãnh đạo": "lead", "làm trưởng": "head", "làm tổ trưởng": "team head", "làm chủ tịch": "head", "làm phó trưởng ban": "deputy",
+    "tham mưu": "lead", "lãnh đạo": "lead", "làm trưởng": "head", "làm tổ trưởng": "team head", "làm chủ tịch": "head",
+    "làm phó trưởng ban": "deputy",
     "phối hợp": "partner", "partner": "partner", "theo dõi": "monitor", "báo cáo": "report", "recipient": "recipient",
 }  # fmt: skip
 
