@@ -10,31 +10,25 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterator
+from collections.abc import Generator as Steps
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
+from assistant import choose
 from assistant.catalog import Catalog
-from assistant.cite import AnswerTextStream, Claim, clean_answer, parse_claims, verify
+from assistant.cite import AnswerTextStream, Claim, clean_answer, locate, parse_claims, verify
 from assistant.context import with_neighbours
 from assistant.evidence import relevant, shortfall
 from assistant.prompt import ANSWER_SCHEMA, Templates, build_messages, select_passages
 from assistant.rerank import coverage, key_terms, rank_sentences, rerank
 from assistant.retrieve import Filters, Retrieval, Retriever
-from assistant.types import Answer, Citation, Generator, Hit
+from assistant.types import Answer, Citation, Event, Generator, Hit
+from assistant.units import Unit, build_units, shown_units
 
 REFUSAL = "Không tìm thấy căn cứ trong các tài liệu đã nạp."
+_R = TypeVar("_R")
 _FOLLOW_UP = re.compile(r"^(còn|thế còn|vậy|thế|vậy còn|và)\b|(thì sao|ra sao|thế nào)\s*\??\s*$", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Event:
-    """One step of a streamed answer: passages first, then text pieces, then the final answer."""
-
-    kind: str  # "passages" | "token" (raw model output) | "text" (answer prose as it is written) | "answer"
-    hits: list[Hit] = field(default_factory=list)
-    text: str = ""
-    answer: Answer | None = None
 
 
 @dataclass
@@ -54,6 +48,13 @@ def resolve_follow_up(question: str, history: list[Turn]) -> str:
 
 
 class Answerer:
+    """Retrieval, the evidence gate, then one of three designs (`mode`):
+
+    - `choose`: the model chooses numbered evidence units and writes a short answer from them (`assistant.choose`);
+    - `copy`: the model copies quotes from the passages, each verified against its passage (`assistant.cite`);
+    - `extractive`: no model, the best verified sentences.
+    """
+
     def __init__(
         self,
         retriever: Retriever,
@@ -61,25 +62,37 @@ class Answerer:
         generator: Generator | None,
         templates: Templates,
         *,
+        choose_templates: choose.ChooseTemplates | None = None,
         top_k: int = 10,
         prompt_passages: int = 3,
         prompt_sentences: int = 4,
         min_coverage: float = 0.35,
         min_sentence_coverage: float = 0.5,
-        mode: str = "generate",
+        mode: str = "choose",
         answer_tokens: int = 320,
+        units: int = 6,
+        unit_tokens: int = 380,
+        model_weight: float = 0.5,
+        none_threshold: float = 0.5,
+        sure_coverage: float = 0.8,
     ) -> None:
         self.retriever = retriever
         self._catalog = catalog
         self._gen = generator
         self._tpl = templates
-        self._k = top_k
-        self._np = prompt_passages
-        self._ns = prompt_sentences
-        self._min_cov = min_coverage
-        self._min_sent = min_sentence_coverage
-        self._mode = mode
-        self._answer_tokens = answer_tokens
+        self._choose_tpl = choose_templates
+        self.top_k = top_k
+        self.prompt_passages = prompt_passages
+        self.prompt_sentences = prompt_sentences
+        self.min_coverage = min_coverage
+        self.min_sentence_coverage = min_sentence_coverage
+        self.mode = mode
+        self.answer_tokens = answer_tokens
+        self.units = units
+        self.unit_tokens = unit_tokens
+        self.model_weight = model_weight
+        self.none_threshold = none_threshold
+        self.sure_coverage = sure_coverage
 
     def ask(self, question: str, filters: Filters | None = None, history: list[Turn] | None = None) -> Answer:
         final = None
@@ -91,7 +104,7 @@ class Answerer:
 
     def retrieve(self, question: str, filters: Filters | None = None) -> tuple[list[Hit], Retrieval]:
         """Retrieval and reranking only: the passages an answer would rest on."""
-        ret = self.retriever.search(question, k=self._k, filters=filters)
+        ret = self.retriever.search(question, k=self.top_k, filters=filters)
         t0 = time.perf_counter()
         hits = rerank(question, ret.hits, pinned=frozenset(ret.named))
         ret.timings["rerank"] = time.perf_counter() - t0
@@ -112,7 +125,8 @@ class Answerer:
         terms = key_terms(search_q, drop=ret.ref_text)
         weights = self.retriever.term_weights(terms, filters)
         best_cov = max(
-            (coverage(terms, h.chunk.breadcrumb_text + " " + h.chunk.text, weights) for h in hits[: self._np]), default=0.0
+            (coverage(terms, h.chunk.breadcrumb_text + " " + h.chunk.text, weights) for h in hits[: self.prompt_passages]),
+            default=0.0,
         )
         timings["evidence_coverage"] = best_cov
 
@@ -126,15 +140,30 @@ class Answerer:
             ans.notes = notes + ans.notes
             return Event("answer", answer=ans)
 
-        if not hits or (ret.missing and not ret.named) or best_cov < self._min_cov:
+        if not hits or (ret.missing and not ret.named) or best_cov < self.min_coverage:
             yield done(Answer(question, REFUSAL, "refused", passages=hits))
             return
-        if self._mode == "extractive" or self._gen is None:
+        if self.mode == "extractive" or self._gen is None:
             yield done(self._extractive(question, terms, weights, hits))
             return
+        if self.mode == "choose":
+            t1 = time.perf_counter()
+            answer = yield from _timed(self._choose(question, search_q, terms, weights, hits, pieces, timings), t0, timings)
+            timings["generate"] = time.perf_counter() - t1
+            timings.update({f"llm_{k}": v for k, v in getattr(self._gen, "stats", {}).items()})
+            yield done(answer)
+            return
+        copy = self._copy(question, search_q, ret.ref_text, terms, weights, hits, pieces, timings, notes, done)
+        yield from _timed(copy, t0, timings)
 
-        items = select_passages(search_q, hits, passages=self._np, sentences=self._ns)
-        budget = self._gen.context_size - self._answer_tokens - 64
+    def _copy(
+        self, question: str, search_q: str, ref_text: str, terms: set[str], weights: dict[str, float], hits: list[Hit],
+        pieces: list[str], timings: dict[str, float], notes: list[str], done: Callable[[Answer], Event],
+    ) -> Steps[Event, None, None]:  # fmt: skip
+        """The `copy` design: the model copies a quote per claim; each is verified against its passage."""
+        assert self._gen is not None
+        items = select_passages(search_q, hits, passages=self.prompt_passages, sentences=self.prompt_sentences)
+        budget = self._gen.context_size - self.answer_tokens - 64
         messages, items = build_messages(self._tpl, question, items, count_tokens=self._gen.count_tokens, budget=budget)
         t1 = time.perf_counter()
         prose = AnswerTextStream()
@@ -160,14 +189,77 @@ class Answerer:
         if answer is None:
             answer = self._extractive(question, terms, weights, hits)
             answer.notes.append("Không trích dẫn nào của mô hình được kiểm chứng; dùng câu trích nguyên văn.")
-        elif (checked := self._checked(search_q, answer, ret.ref_text)).refused:
+        elif (checked := self._checked(search_q, answer, ref_text)).refused:
             # The model quoted true sentences that do not answer the question (a "how much" answered
             # without a figure). The best verified sentences get the same checks before a refusal.
-            second = self._checked(search_q, self._extractive(question, terms, weights, hits), ret.ref_text)
+            second = self._checked(search_q, self._extractive(question, terms, weights, hits), ref_text)
             answer = checked if second.refused else second
             if not second.refused:
                 answer.notes.append(f"{checked.notes[-1]} (ý của mô hình); dùng câu trích nguyên văn.")
         yield done(answer)
+
+    def _choose(
+        self, question: str, search_q: str, terms: set[str], weights: dict[str, float], hits: list[Hit],
+        pieces: list[str], timings: dict[str, float],
+    ) -> Steps[Event, None, Answer]:  # fmt: skip
+        """The `choose` design (`assistant.choose`): yields the chosen units, then the prose as it is written."""
+        assert self._gen is not None and self._choose_tpl is not None
+        units = build_units(search_q, terms, hits, weights, passages=self.prompt_passages + 1)
+        shown = shown_units(units, limit=self.units, budget=self.unit_tokens, count_tokens=self._gen.count_tokens)
+        if not shown:
+            return self._extractive(question, terms, weights, hits)
+        timings["choice_coverage"] = shown[0].coverage
+        messages = choose.build_messages(self._choose_tpl, question, shown, hits)
+        steps = choose.converse(
+            self._gen, messages, shown, weight=self.model_weight, none_threshold=self.none_threshold,
+            sure=shown[0].coverage >= self.sure_coverage, timings=timings,
+        )  # fmt: skip
+        prose = AnswerTextStream()
+        try:
+            while True:
+                kind, value = next(steps)
+                if kind == "units":
+                    yield Event("units", citations=[self._unit_citation(shown[i - 1], hits) for i in value])  # type: ignore[attr-defined]
+                    continue
+                pieces.append(str(value))
+                yield Event("token", text=str(value))
+                if text := prose.feed(str(value)):
+                    yield Event("text", text=text)
+        except StopIteration as stop:
+            outcome: choose.Outcome = stop.value
+        except RuntimeError as exc:
+            return self._fallback(question, terms, weights, hits, f"Mô hình lỗi ({exc})")
+        except ValueError as exc:
+            return self._fallback(question, terms, weights, hits, f"Đầu ra của mô hình không đọc được ({exc})")
+        if not outcome.ids:
+            return Answer(question, REFUSAL, "refused", passages=hits, notes=[f"Từ chối: {outcome.note}."])
+        return self._compose_units(question, outcome.prose, [shown[i - 1] for i in outcome.ids], hits)
+
+    def _compose_units(self, question: str, prose: str, chosen: list[Unit], hits: list[Hit]) -> Answer:
+        citations = list({c.n: c for c in (self._unit_citation(u, hits) for u in chosen)}.values())
+        marks = "".join(f"[{c.n}]" for c in citations)
+        why = choose.ungrounded(prose, chosen, hits, question)
+        if why is None:
+            return Answer(question, f"{prose} {marks}", "generated", citations=citations, passages=hits)
+        text = "\n".join(f"Theo {hits[u.hit_index].meta.doc_id}: “{u.text}” [{u.hit_index + 1}]" for u in chosen)
+        note = f"Câu trả lời của mô hình không kiểm chứng được ({why}); dùng nguyên văn các câu được chọn."
+        return Answer(question, text, "extractive", citations=citations, passages=hits, notes=[note])
+
+    def _unit_citation(self, unit: Unit, hits: list[Hit]) -> Citation:
+        """A chosen unit as a citation: its words are the passage's own, located in the document's source text."""
+        hit = hits[unit.hit_index]
+        doc_text = self._catalog.document_text(hit.chunk.doc_id)
+        span = locate(hit, unit.text, doc_text) if doc_text else None
+        return Citation(
+            n=unit.hit_index + 1, doc_id=hit.meta.doc_id, breadcrumb=hit.chunk.breadcrumb_text,
+            quote=doc_text[span[0] : span[1]] if span else unit.text, verified=True, chunk_id=hit.chunk.chunk_id,
+            start=span[0] if span else None, end=span[1] if span else None,
+        )  # fmt: skip
+
+    def _fallback(self, question: str, terms: set[str], weights: dict[str, float], hits: list[Hit], why: str) -> Answer:
+        answer = self._extractive(question, terms, weights, hits)
+        answer.notes.append(f"{why}; dùng câu trích nguyên văn.")
+        return answer
 
     def _checked(self, question: str, ans: Answer, named: str = "") -> Answer:
         """Refuse when the verified quotes do not answer the question (see `assistant.evidence`)."""
@@ -217,8 +309,8 @@ class Answerer:
 
     def _extractive(self, question: str, terms: set[str], weights: dict[str, float], hits: list[Hit]) -> Answer:
         """The best sentences of the best passages, quoted verbatim with citations."""
-        pool = hits[: self._np]
-        ranked = [s for s in rank_sentences(terms, pool, weights) if s.score >= self._min_sent]
+        pool = hits[: self.prompt_passages]
+        ranked = [s for s in rank_sentences(terms, pool, weights) if s.score >= self.min_sentence_coverage]
         chosen = ranked[:2]
         if not chosen:
             return Answer(question, REFUSAL, "refused", passages=hits)
@@ -229,6 +321,18 @@ class Answerer:
             return Answer(question, REFUSAL, "refused", passages=hits)
         text = "\n".join(f"Theo {c.doc_id}: “{c.quote}” [{c.n}]" for c in citations)
         return Answer(question, text, "extractive", citations=citations, passages=hits)
+
+
+def _timed(steps: Steps[Event, None, _R], t0: float, timings: dict[str, float]) -> Steps[Event, None, _R]:
+    """Pass the events on, noting when the units and the first answer text were shown (seconds from `t0`)."""
+    while True:
+        try:
+            ev = next(steps)
+        except StopIteration as stop:
+            return stop.value
+        if ev.kind in ("units", "text"):
+            timings.setdefault("first_" + ev.kind, time.perf_counter() - t0)
+        yield ev
 
 
 def _evidence_text(hit: Hit) -> str:

@@ -15,11 +15,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from assistant import admin_cli, models
-from assistant.answer import Event, answer_json
+from assistant.answer import answer_json
 from assistant.pipeline import Pipeline
 from assistant.retrieve import Filters
 from assistant.settings import Settings, load_settings
-from assistant.types import Answer
+from assistant.types import Answer, Event
 
 app = typer.Typer(help="On-premises research assistant for Vietnamese policy documents.", no_args_is_help=True)
 docs_app = typer.Typer(help="Indexed documents.", no_args_is_help=True)
@@ -117,7 +117,6 @@ def ask(
     )  # fmt: skip
     answer: Answer | None = None
     ev: Event
-    drafting = False
     with console.status("đang tìm căn cứ…") as status:
         for ev in pipe.answerer.stream(question, filters):
             if as_json:
@@ -129,17 +128,16 @@ def ask(
                 err.print("[dim]Các đoạn được tìm thấy:[/]")
                 for i, h in enumerate(ev.hits[: s.prompt_passages], 1):
                     err.print(f"[dim]  {escape(f'[{i}] {h.meta.doc_id} › {h.chunk.breadcrumb_text[:90]}')}[/]", highlight=False)
-                status.update("mô hình đang trả lời…")
+                status.update("mô hình đang chọn căn cứ…")
                 status.start()
-            elif ev.kind == "text":
-                if not drafting:  # the model's prose streams to stderr; the verified answer follows on stdout
-                    status.stop()
-                    err.print("[dim]bản nháp của mô hình (chưa kiểm chứng):[/] ", end="")
-                    drafting = True
-                err.print(f"[dim]{escape(ev.text)}[/]", end="", highlight=False, soft_wrap=True)
+            elif ev.kind == "units":  # verified by construction: the passages' own words, shown before the prose
+                status.stop()
+                err.print("[dim]Căn cứ được chọn:[/]")
+                for c in ev.citations:
+                    err.print(f"[dim]  {escape(f'[{c.n}] {c.doc_id}: “{c.quote}”')}[/]", highlight=False, soft_wrap=True)
+                status.update("mô hình đang viết câu trả lời…")
+                status.start()
             elif ev.kind == "answer":
-                if drafting:
-                    err.print()
                 answer = ev.answer
     assert answer is not None
     if as_json:

@@ -76,6 +76,37 @@ def eval_run(
     console.print(f"run: {out}  report: {out / 'report.html'}")
 
 
+@eval_app.command("answers")
+def eval_answers(
+    set_path: Annotated[Path, typer.Argument(help="Items (JSONL).")],
+    corpus: Annotated[list[Path], typer.Option("--corpus", help="Corpus folder or file (repeatable).")],
+    design: Annotated[
+        list[str] | None, typer.Option("--design", help="Answer design (repeatable): choose, copy, extractive; default all.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Run folder (default runs/<set>-answers-<date>).")] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
+    every: Annotated[int, typer.Option(min=1, help="Only every K-th question, from the first (before --limit).")] = 1,
+    config: Annotated[Path | None, typer.Option("--config", help="YAML settings file for this run.")] = None,
+) -> None:
+    """The answer designs on one cached index, each in its own run folder, compared in one table."""
+    from assistant.evaluation.designs import DESIGNS, run_designs
+
+    out = out or Path("runs") / f"{set_path.stem}-answers-{date.today():%Y%m%d}-{os.getpid()}"
+    with _progress() as bar:
+        task = bar.add_task("answers", total=None)
+
+        def progress(name: str, done: int, total: int) -> None:
+            bar.update(task, total=total, completed=done, description=f"{name[:40]}")
+
+        try:
+            result = run_designs(set_path, corpus, _settings(config), out, designs=design or DESIGNS, progress=progress,
+                                 limit=limit, every=every)  # fmt: skip
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--design") from exc
+    console.print(result["table"], highlight=False)
+    console.print(f"runs: {', '.join(str(out / d) for d in result['designs'])}")
+
+
 @eval_app.command("ablation")
 def eval_ablation(
     set_path: Annotated[Path, typer.Argument(help="Items (JSONL).")],

@@ -21,6 +21,7 @@ from assistant.check.judge import CheckTemplates
 from assistant.check.load import DraftInput, load_draft
 from assistant.check.plan import CheckPlan
 from assistant.check.results import CheckReport
+from assistant.choose import ChooseTemplates
 from assistant.ingest import Indexer, Progress
 from assistant.keyword import KeywordIndex
 from assistant.prompt import Templates
@@ -167,9 +168,12 @@ class Pipeline:
         s = self.settings
         return Answerer(
             self.retriever, self.catalog, self.generator, Templates.load(s.prompts_dir),
+            choose_templates=ChooseTemplates.load(s.prompts_dir),
             top_k=s.top_k, prompt_passages=s.prompt_passages, prompt_sentences=s.prompt_sentences,
             min_coverage=s.min_evidence_coverage,
             min_sentence_coverage=s.min_sentence_coverage, mode=s.answer_mode, answer_tokens=s.llm_max_tokens,
+            units=s.answer_units, unit_tokens=s.answer_unit_tokens, model_weight=s.choice_model_weight,
+            none_threshold=s.choice_none_threshold, sure_coverage=s.choice_sure_coverage,
         )  # fmt: skip
 
     @cached_property

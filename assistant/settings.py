@@ -77,12 +77,12 @@ class Settings(BaseSettings):
     llm_threads: int = Field(default=2, ge=1, description="CPU threads for llama.cpp.")
     llm_max_tokens: int = Field(default=320, ge=16, description="Most tokens the model may generate for one answer.")
     llm_prompt_lookup: int = Field(
-        default=10,
+        default=0,
         ge=0,
         le=32,
         description="llama.cpp in-process: tokens drafted by prompt-lookup decoding (speculation that copies "
-        "from the prompt; quotes are copied verbatim, so most drafts are accepted). 0 turns it off. Output is "
-        "unchanged; it costs memory for the logits of every position.",
+        "from the prompt). It pays only for the `copy` answer design, whose quotes are copied verbatim; 0 turns "
+        "it off. Output is unchanged; it costs memory for the logits of every position (about 1.4 GB).",
     )
     llm_timeout_s: float = Field(default=120.0, gt=0, description="Timeout of one request to an LLM server.")
     llm_schema_style: Literal["json_object", "json_schema"] = Field(
@@ -131,10 +131,37 @@ class Settings(BaseSettings):
     prompt_sentences: int = Field(
         default=4, ge=1, description="Most relevant sentences kept from each passage put into the prompt."
     )
-    answer_mode: Literal["generate", "extractive"] = Field(
-        default="generate",
-        description="`generate`: quote-first constrained generation with verification; `extractive`: no LLM, "
-        "the best verified sentences with citations.",
+    answer_mode: Literal["choose", "copy", "extractive"] = Field(
+        default="choose",
+        description="`choose`: the model chooses numbered evidence units (sentences, list items, table rows) and writes "
+        "a short answer from them, its choice combined with the units' own scores; `copy`: the model copies a "
+        "verbatim quote per claim, each verified (the earlier design, kept for comparison); `extractive`: no LLM, "
+        "the best verified sentences with citations. `generate` is read as `copy`.",
+    )
+    answer_units: int = Field(default=6, ge=1, le=9, description="Most evidence units shown to the model (`choose`).")
+    answer_unit_tokens: int = Field(
+        default=380, ge=50, description="Token budget of the evidence units in the prompt (`choose`); at least two are shown."
+    )
+    choice_model_weight: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Weight of the model's probability of each unit against the unit's own score when the first unit "
+        "is chosen (`choose`, with a backend that gives probabilities).",
+    )
+    choice_none_threshold: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="The model's probability of 'no unit answers' at or above which the answer is refused, unless the "
+        "best unit covers at least `choice_sure_coverage` of the question (`choose`).",
+    )
+    choice_sure_coverage: float = Field(
+        default=0.8,
+        ge=0,
+        le=1,
+        description="Coverage of the question's key terms by the best unit above which the model's 'no unit answers' "
+        "does not refuse (`choose`).",
     )
     min_evidence_coverage: float = Field(
         default=0.35,
@@ -208,6 +235,11 @@ class Settings(BaseSettings):
         description="Where the audit log's head (entry count and last hash) is kept; default `audit.jsonl.head` "
         "beside the log in index_dir. Put it on another disk or share to make silent truncation harder.",
     )
+
+    @field_validator("answer_mode", mode="before")
+    @classmethod
+    def _old_mode_name(cls, value: object) -> object:
+        return "copy" if value == "generate" else value
 
     @field_validator("upload_access_level")
     @classmethod

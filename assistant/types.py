@@ -130,6 +130,19 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class Event:
+    """One step of a streamed answer: passages first, then the chosen units and text pieces, then the answer."""
+
+    # "passages" | "units" (the evidence the answer rests on, known before its prose) | "token" (raw model
+    # output) | "text" (answer prose as the model writes it, not yet checked) | "answer" (the checked answer)
+    kind: str
+    hits: list[Hit] = field(default_factory=list)
+    text: str = ""
+    answer: Answer | None = None
+    citations: list[Citation] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class FileReport:
     """What happened to one file during ingestion."""
 
@@ -172,6 +185,20 @@ class Generator(Protocol):
 
     def count_tokens(self, text: str) -> int: ...
 
-    def stream(self, messages: Sequence[ChatMessage], *, json_schema: dict[str, object] | None = None) -> Iterator[str]:
-        """Yield text pieces. With `json_schema`, output is constrained to that schema."""
+    def stream(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        json_schema: dict[str, object] | None = None,
+        prefix: str = "",
+        grammar: str | None = None,
+    ) -> Iterator[str]:
+        """Yield text pieces. With `json_schema`, output is constrained to that schema. With `prefix`, the reply
+        starts with that text (not yielded) and `grammar` (GBNF) constrains what follows; only a backend whose
+        `choose` gives probabilities is asked for that."""
+        ...
+
+    def choose(self, messages: Sequence[ChatMessage], *, prefix: str, options: Sequence[str]) -> dict[str, float] | None:
+        """The model's probability of each option as the text right after `prefix` (the start of its reply), or
+        None when the backend cannot tell (no log-probabilities)."""
         ...

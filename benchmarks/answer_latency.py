@@ -5,10 +5,11 @@
 
 One process loads the embedder and the LLM once; both systems use them (same GGUF, context, threads,
 token limit, temperature 0). Timed per question, from the moment the question is handed over:
-- ours, generated answers, through the real `Answerer.stream` (what the CLI and the API stream): passages
-  available (the "passages" event), first model token (the first raw token of the JSON answer), first answer
-  text (the first prose of the draft the CLI shows while the model writes; the answer is quote-first, so it
-  comes after the quote), end-to-end (the verified answer);
+- ours, generated answers (the configured `answer_mode`; `choose` unless the config says `copy`), through the
+  real `Answerer.stream` (what the CLI and the API stream): passages available (the "passages" event), first
+  model token (the first raw piece of the model's reply), evidence shown (the "units" event: the chosen units,
+  verbatim, before the prose), first answer text (the first prose the web page shows while the model writes),
+  end-to-end (the checked answer);
 - ours, extractive mode (no LLM): passages and end-to-end;
 - the baseline (`assistant/lc_baseline.py`): passages (its retriever's end callback), first token (its LLM's
   token callback; what a streaming tutorial shows), end-to-end (the chain's result).
@@ -50,6 +51,7 @@ Row = dict[str, float]
 MEASURES = (  # key, label, unit
     ("passages", "passages available", "s"),
     ("first_token", "first model token", "s"),
+    ("units", "evidence shown (chosen units)", "s"),
     ("first_text", "first answer text shown", "s"),
     ("total", "end-to-end answer", "s"),
     ("prompt_tokens", "prompt tokens", ""),
@@ -72,6 +74,8 @@ def time_ours(answerer: Answerer, question: str) -> Row:
             row["passages"] = now
         elif ev.kind == "token":
             row.setdefault("first_token", now)
+        elif ev.kind == "units":
+            row.setdefault("units", now)
         elif ev.kind == "text":
             row.setdefault("first_text", now)
         elif ev.kind == "answer" and ev.answer is not None:
@@ -150,7 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="write every per-question measurement here")
     args = ap.parse_args(argv)
     corpora = args.corpus or [REPO.parent / "shared" / "corpora" / "party", REPO.parent / "shared" / "corpora" / "news"]
-    settings = load_settings(args.config, answer_mode="generate")
+    settings = load_settings(args.config)
+    if settings.answer_mode == "extractive":  # "ours, generated" is the configured design that uses the model
+        settings = settings.model_copy(update={"answer_mode": "choose"})
     questions, _ = load_items(args.set)
     chosen = pick(questions, args.limit, args.every)
     timed = [q.question for q in chosen]

@@ -54,10 +54,20 @@ class Counting:
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)
 
-    def stream(self, messages: Sequence[ChatMessage], *, json_schema: dict[str, object] | None = None) -> Iterator[str]:
+    def choose(self, messages: Sequence[ChatMessage], *, prefix: str, options: Sequence[str]) -> dict[str, float] | None:
+        return self.inner.choose(messages, prefix=prefix, options=options)
+
+    def stream(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        json_schema: dict[str, object] | None = None,
+        prefix: str = "",
+        grammar: str | None = None,
+    ) -> Iterator[str]:
         t0 = time.perf_counter()
         self.calls += 1
-        yield from self.inner.stream(messages, json_schema=json_schema)
+        yield from self.inner.stream(messages, json_schema=json_schema, prefix=prefix, grammar=grammar)
         self.seconds += time.perf_counter() - t0
         stats = getattr(self.inner, "stats", {})
         self.prompt_tokens += stats.get("prompt_tokens", 0.0)

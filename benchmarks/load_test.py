@@ -1,6 +1,6 @@
 """Load test of `assistant serve` on loopback, with the real models.
 
-    python -m benchmarks.load_test [--clients 50] [--duration 120] [--answer-mode auto|generate|extractive]
+    python -m benchmarks.load_test [--clients 50] [--duration 120] [--answer-mode auto|choose|copy|extractive]
 
 Builds an index of a corpus (default corpora/sample) in a temporary folder with `assistant ingest`, adds a
 user and a token through the Python API, starts `assistant serve` on a free loopback port, warms it up with
@@ -8,8 +8,8 @@ one answer, then runs the clients (mix in `loadgen.DEFAULT_MIX`: /ask as JSON an
 OpenAI-compatible endpoint, document listings and views, health) while sampling the server's RSS every
 second. Prints a table; exits 1 on any 5xx or unanswered request, a failed answer inside a 200, a 429
 without Retry-After, RSS growth or slope over the bounds, or answer slots still taken after the load.
-Answer mode `auto` generates with the configured GGUF model when it is installed, else answers extractively
-(and says so). The questions are those of evals/sample_smoke.jsonl (answerable and unanswerable).
+Answer mode `auto` uses the configured design with the GGUF model when it is installed, else answers
+extractively (and says so). The questions are those of evals/sample_smoke.jsonl (answerable and unanswerable).
 """
 
 from __future__ import annotations
@@ -41,7 +41,12 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--think", type=float, default=1.0, help="Mean pause of a client between requests, s (default 1).")
     p.add_argument("--corpus", type=Path, default=REPO / "corpora" / "sample", help="Folder indexed for the test.")
     p.add_argument("--questions", type=Path, default=REPO / "evals" / "sample_smoke.jsonl", help="Questions (JSONL).")
-    p.add_argument("--answer-mode", choices=["auto", "generate", "extractive"], default="auto")
+    p.add_argument(
+        "--answer-mode",
+        choices=["auto", "choose", "copy", "extractive"],
+        default="auto",
+        help="auto: the configured answer_mode with the GGUF model when it is installed, else extractive.",
+    )
     p.add_argument("--max-concurrent-answers", type=int, help="Server setting (default: the server's).")
     p.add_argument("--max-queued-answers", type=int, help="Server setting (default: the server's).")
     p.add_argument("--answer-queue-wait", type=float, help="Server setting answer_queue_wait_s (default: the server's).")
@@ -54,14 +59,13 @@ def parse_args() -> argparse.Namespace:
 def main() -> int:
     args = parse_args()
     settings = load_settings()
-    mode = args.answer_mode
+    mode = settings.answer_mode if args.answer_mode == "auto" else args.answer_mode
     if mode != "extractive":
         try:
             gguf = models.resolve(settings.model_dir, settings.llm_model)
-            print(f"answers: generate with {gguf.name}")
-            mode = "generate"
+            print(f"answers: {mode} with {gguf.name}")
         except models.ModelError as exc:
-            if mode == "generate":
+            if args.answer_mode != "auto":
                 print(f"cannot generate: {exc}")
                 return 2
             print(f"answers: extractive — the LLM is not installed ({exc})")

@@ -54,7 +54,17 @@ class ClockGenerator:
     def count_tokens(self, text: str) -> int:
         return max(1, len(text) // 3)
 
-    def stream(self, messages: Sequence[ChatMessage], *, json_schema: dict[str, object] | None = None) -> Iterator[str]:
+    def choose(self, messages: Sequence[ChatMessage], *, prefix: str, options: Sequence[str]) -> dict[str, float] | None:
+        raise _LLMReached
+
+    def stream(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        json_schema: dict[str, object] | None = None,
+        prefix: str = "",
+        grammar: str | None = None,
+    ) -> Iterator[str]:
         raise _LLMReached
         yield ""  # pragma: no cover
 
@@ -118,7 +128,7 @@ def run_size(size: int, args: argparse.Namespace, embedder: TimedEmbedder, base:
         import shutil
 
         shutil.rmtree(folder)
-    settings = load_settings(index_dir=folder, answer_mode="generate")
+    settings = load_settings(index_dir=folder, answer_mode="choose")
     pipe = Pipeline(settings, embedder=embedder, generator=ClockGenerator())
     if stamp.exists():
         build_s = float(json.loads(stamp.read_text())["build_s"])

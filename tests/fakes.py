@@ -43,13 +43,20 @@ class HashEmbedder:
 
 
 class ScriptedGenerator:
-    """Returns scripted outputs in order, streamed in small pieces; records the prompts it got."""
+    """Returns scripted outputs in order, streamed in small pieces; records the prompts it got.
 
-    def __init__(self, outputs: Sequence[str], context_size: int = 4096) -> None:
+    `choices`: what `choose` returns, in order (a dict of option probabilities, or None: no probabilities);
+    without it, `choose` returns None. After a `choose`, an output is the reply's continuation after the prefix.
+    """
+
+    def __init__(self, outputs: Sequence[str], context_size: int = 4096, choices: Sequence[dict[str, float] | None] = ()) -> None:
         self._outputs = list(outputs)
+        self._choices = list(choices)
         self._ctx = context_size
         self.prompts: list[list[ChatMessage]] = []
         self.schemas: list[dict[str, object] | None] = []
+        self.prefixes: list[str] = []
+        self.grammars: list[str | None] = []
         self.stats: dict[str, float] = {}
 
     @property
@@ -63,9 +70,23 @@ class ScriptedGenerator:
     def count_tokens(self, text: str) -> int:
         return max(1, len(text) // 3)
 
-    def stream(self, messages: Sequence[ChatMessage], *, json_schema: dict[str, object] | None = None) -> Iterator[str]:
+    def choose(self, messages: Sequence[ChatMessage], *, prefix: str, options: Sequence[str]) -> dict[str, float] | None:
+        self.prompts.append(list(messages))
+        self.prefixes.append(prefix)
+        return self._choices.pop(0) if self._choices else None
+
+    def stream(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        json_schema: dict[str, object] | None = None,
+        prefix: str = "",
+        grammar: str | None = None,
+    ) -> Iterator[str]:
         self.prompts.append(list(messages))
         self.schemas.append(json_schema)
+        self.prefixes.append(prefix)
+        self.grammars.append(grammar)
         out = self._outputs.pop(0) if self._outputs else ""
         for i in range(0, len(out), 7):
             yield out[i : i + 7]

@@ -40,7 +40,7 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Pat
 def make_pipe(index_dir: Path, tmp_path: Path) -> Iterator[MakePipe]:
     made: list[Pipeline] = []
 
-    def make(outputs: list[str], mode: Literal["generate", "extractive"] = "generate") -> tuple[Pipeline, ScriptedGenerator]:
+    def make(outputs: list[str], mode: Literal["copy", "extractive"] = "copy") -> tuple[Pipeline, ScriptedGenerator]:
         gen = ScriptedGenerator(outputs)
         p = Pipeline(
             Settings(index_dir=index_dir, model_dir=tmp_path / "models", answer_mode=mode),

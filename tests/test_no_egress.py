@@ -84,14 +84,14 @@ def test_the_guard_blocks_and_records_outbound_and_lets_loopback_through(guard: 
 
 
 def test_ingest_ask_and_serve_in_process_make_no_outbound_connection(guard: None, tmp_path: Path, sample_dir: Path) -> None:
-    claim = {"found": True, "claims": [{"passage": 1, "quote": QUOTE, "answer": "1,5% GRDP"}]}
-    gen = ScriptedGenerator([json.dumps(claim, ensure_ascii=False)] * 2)
+    reply = {"units": ["S1"], "answer": "1,5% GRDP"}  # the default design: the model chooses units
+    gen = ScriptedGenerator([json.dumps(reply, ensure_ascii=False)] * 2)
     s = Settings(index_dir=tmp_path / "idx", model_dir=tmp_path / "models")
     pipe = Pipeline(s, embedder=HashEmbedder(), generator=gen)
     reports = pipe.ingest([sample_dir])  # real loaders (unstructured, pdfminer), real Chroma and BM25
     assert {r.status for r in reports} == {"added"} and len(reports) == 5
     answer = pipe.ask(QUESTION)
-    assert gen.prompts, "the generate path ran"
+    assert gen.schemas, "the generate path ran"
     assert answer.citations and all(c.verified for c in answer.citations), answer
 
     import uvicorn
@@ -107,7 +107,7 @@ def test_ingest_ask_and_serve_in_process_make_no_outbound_connection(guard: None
         health = _wait_up(f"http://127.0.0.1:{port}/health", token=token)
         assert health["status"] == "ok" and health["documents"] == 5
         got = _http(f"http://127.0.0.1:{port}/ask", {"question": QUESTION}, token=token)
-        assert got["citations"] and len(gen.prompts) == 2
+        assert got["citations"] and len(gen.schemas) == 2
     finally:
         server.should_exit = True
         thread.join(timeout=30)

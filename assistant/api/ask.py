@@ -18,12 +18,12 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from starlette.concurrency import run_in_threadpool
 
-from assistant.answer import Event, answer_json, passages_json
+from assistant.answer import answer_json, citation_json, passages_json
 from assistant.api.auth import require, service_of
 from assistant.api.limits import HeldStreamingResponse
 from assistant.api.service import Service
 from assistant.retrieve import Filters
-from assistant.types import Answer, Chunk, Hit
+from assistant.types import Answer, Chunk, Event, Hit
 from assistant.users import User
 
 log = logging.getLogger(__name__)
@@ -177,6 +177,8 @@ async def stream_events(
             if ev.kind == "passages":
                 shown = ev.hits
                 yield sse("passages", passages_json(ev.hits))
+            elif ev.kind == "units":
+                yield sse("units", [citation_json(c) for c in ev.citations])
             elif ev.kind == "text":
                 yield sse("text", ev.text)
             elif ev.kind == "token":

@@ -58,6 +58,50 @@ def key_term_share(answer: str, reference: str) -> float | None:
     return hit / total
 
 
+# Qualifiers of a figure, folded into groups of one meaning: "tối thiểu 30%" and "ít nhất 30%" agree,
+# "khoảng 30%" does not.
+_QUALIFIERS = {
+    "tối thiểu": "min", "ít nhất": "min", "không dưới": "min", "không thấp hơn": "min", "từ": "min",
+    "trên": "over", "hơn": "over", "vượt": "over", "cao hơn": "over",
+    "khoảng": "about", "xấp xỉ": "about", "gần": "about", "khoảng chừng": "about",
+    "dưới": "max", "không quá": "max", "tối đa": "max", "chưa đến": "max", "không vượt quá": "max",
+}  # fmt: skip
+_QUALIFIED = re.compile(
+    r"(?:(" + "|".join(sorted(map(re.escape, _QUALIFIERS), key=len, reverse=True)) + r")\s+)?"
+    r"(?<![\w.,])(\d+(?:[.,]\d+)*)\s?(%?)",
+    re.IGNORECASE,
+)
+_BODY = re.compile(
+    r"(?<!\w)(?:Bộ Chính trị|Ban Bí thư|Ban Chấp hành Trung ương|Chính phủ|Quốc hội|Thủ tướng Chính phủ|Tổng Bí thư"
+    r"|(?:Bộ|Ban|Ủy ban|Uỷ ban|Văn phòng|Đảng đoàn|Ban cán sự đảng|Đảng ủy|Đảng uỷ|Hội đồng|Sở|Viện|Ngân hàng|Kiểm toán"
+    r"|Tòa án|Toà án|Mặt trận|Tỉnh ủy|Tỉnh uỷ|Thành ủy|Thành uỷ|Cục|Tổng cục)(?:\s+(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*|và|đảng))+)"
+)
+
+
+def _figures(text: str) -> dict[str, str]:
+    """The figures of a text (document numbers left out), each with its qualifier group ("" without one)."""
+    plain = _DOC_NUMBER.sub(" ", fast_match_key(_CITE_MARK.sub(" ", text)))
+    out: dict[str, str] = {}
+    for m in _QUALIFIED.finditer(plain):
+        value = m.group(2).replace(",", ".").rstrip(".") + m.group(3)
+        qual = _QUALIFIERS.get((m.group(1) or "").lower(), "")
+        out[value] = out.get(value) or qual
+    return out
+
+
+def strict_correct(answer: str, question: str, reference: str) -> bool:
+    """Whether an answer holds every figure of the reference answer with a qualifier of the same meaning,
+    every body the reference names, and no figure that neither the reference nor the question has."""
+    ref, ans, asked = _figures(reference), _figures(answer), _figures(question)
+    for value, qual in ref.items():
+        if value not in ans or (qual and ans[value] and ans[value] != qual):
+            return False
+    if set(ans) - set(ref) - set(asked):
+        return False
+    said = fast_match_key(answer).lower()
+    return all(fast_match_key(b).lower() in said for b in _BODY.findall(reference))
+
+
 def answer_correctness(answer: str, reference: str) -> float:
     """0.5 × key-term share + 0.5 × token F1 (token F1 alone when the reference has no key terms)."""
     f1 = token_f1(answer, reference)
@@ -96,7 +140,8 @@ def answer_scores(record: Record) -> dict[str, float]:
     holds an expected quote (or whose quote lies inside one); without expected quotes: whose passage
     belongs to an expected doc); citation_recall (share of expected quotes held by a verified
     citation's passage or quote; 0 when refused); with a reference answer and not refused:
-    correctness and token_f1. `citations: null` marks a system that gives no citations (the LangChain
+    correctness and token_f1; with a reference answer, strict_correctness (`strict_correct`; 0 when refused).
+    `citations: null` marks a system that gives no citations (the LangChain
     baseline): citation scores are then not applicable, rather than zero."""
     answer = record["answer"]
     refused = answer.get("mode") == "refused"
@@ -125,6 +170,10 @@ def answer_scores(record: Record) -> dict[str, float]:
             )
         scores["citation_recall"] = sum(covered) / len(covered)
     reference = record.get("reference_answer")
+    if reference:
+        text = str(answer.get("text") or "")
+        question = str(record.get("question") or "")
+        scores["strict_correctness"] = 0.0 if refused else float(strict_correct(text, question, reference))
     if reference and not refused:
         text = str(answer.get("text") or "")
         scores["correctness"] = answer_correctness(text, reference)

@@ -109,7 +109,7 @@ def question_metrics(records: Sequence[Record], scores: Sequence[dict[str, float
         if n_cites:
             out["citation_precision"] = sum(p * n for p, n in n_cites) / sum(n for _, n in n_cites)
         for name, key in (("citation_recall", "citation_recall"), ("answer_correctness", "correctness"),
-                          ("answer_token_f1", "token_f1")):  # fmt: skip
+                          ("strict_correctness", "strict_correctness"), ("answer_token_f1", "token_f1")):  # fmt: skip
             if pooled[key]:
                 out[name] = _mean(pooled[key])
     return out
@@ -158,6 +158,6 @@ def metric_names() -> set[str]:
     """Every metric name `summarize` can produce, apart from the latency.<stage>.p50/p95 family."""
     names = {f"{m}@{k}" for m in ("doc_recall", "doc_hit", "quote_recall") for k in KS}
     names |= {"mrr@10", "ndcg@10", "abstention_accuracy", "false_refusal_rate", "false_answer_rate"}
-    names |= {"citation_precision", "citation_recall", "answer_correctness", "answer_token_f1"}
+    names |= {"citation_precision", "citation_recall", "answer_correctness", "strict_correctness", "answer_token_f1"}
     names |= {"draft_accuracy", "draft_macro_f1", "contradicts_recall", "evidence_recall"}
     return names

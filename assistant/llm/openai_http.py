@@ -53,7 +53,21 @@ class OpenAIServerGenerator:
     def count_tokens(self, text: str) -> int:
         return max(1, len(text.encode("utf-8")) // 3)  # estimate: the server owns the tokenizer
 
-    def stream(self, messages: Sequence[ChatMessage], *, json_schema: dict[str, object] | None = None) -> Iterator[str]:
+    def choose(self, messages: Sequence[ChatMessage], *, prefix: str, options: Sequence[str]) -> dict[str, float] | None:
+        """Not asked of a server: a reply prefix is not portable across servers, so the answer falls back to
+        its lexical evidence for choosing."""
+        return None
+
+    def stream(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        json_schema: dict[str, object] | None = None,
+        prefix: str = "",
+        grammar: str | None = None,
+    ) -> Iterator[str]:
+        if prefix or grammar:
+            raise ValueError("an OpenAI-compatible server is not given a reply prefix or a grammar; use json_schema")
         body: dict[str, object] = {
             "model": self._model,
             "messages": [{"role": m.role, "content": m.content} for m in messages],

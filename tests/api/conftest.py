@@ -70,7 +70,14 @@ class RepeatingGenerator(ScriptedGenerator):
         self.max_active = 0
         self._guard = threading.Lock()
 
-    def stream(self, messages: Sequence[ChatMessage], *, json_schema: dict[str, object] | None = None) -> Iterator[str]:
+    def stream(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        json_schema: dict[str, object] | None = None,
+        prefix: str = "",
+        grammar: str | None = None,
+    ) -> Iterator[str]:
         self.prompts.append(list(messages))
         with self._guard:
             self.active += 1
@@ -85,7 +92,7 @@ class RepeatingGenerator(ScriptedGenerator):
 
 
 def make_pipeline(root: Path, *, generator: ScriptedGenerator | None = None, **settings: Any) -> Pipeline:
-    s = Settings(index_dir=root / "idx", model_dir=root / "m", answer_mode="generate", **settings)
+    s = Settings(index_dir=root / "idx", model_dir=root / "m", answer_mode="copy", **settings)
     return Pipeline(s, embedder=HashEmbedder(), generator=generator or ScriptedGenerator([]))
 
 

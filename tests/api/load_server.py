@@ -30,7 +30,14 @@ class SlowGenerator(ScriptedGenerator):
         super().__init__([])
         self.seconds = seconds
 
-    def stream(self, messages: Sequence[ChatMessage], *, json_schema: dict[str, object] | None = None) -> Iterator[str]:
+    def stream(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        json_schema: dict[str, object] | None = None,
+        prefix: str = "",
+        grammar: str | None = None,
+    ) -> Iterator[str]:
         pieces = [GOOD_OUTPUT[i : i + 16] for i in range(0, len(GOOD_OUTPUT), 16)]
         for piece in pieces:
             time.sleep(self.seconds / len(pieces))
@@ -43,7 +50,7 @@ def main() -> None:
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--answer-seconds", type=float, default=0.4)
     args = p.parse_args()
-    settings = Settings(index_dir=args.index, model_dir=args.index / "models", answer_mode="generate")
+    settings = Settings(index_dir=args.index, model_dir=args.index / "models", answer_mode="copy")
     pipe = Pipeline(settings, embedder=HashEmbedder(), generator=SlowGenerator(args.answer_seconds))
     try:
         pipe.ingest([REPO / "corpora" / "sample"])

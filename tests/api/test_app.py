@@ -51,7 +51,7 @@ def test_health_for_a_user_counts_what_they_may_see(office: Office) -> None:
     with office.client("admin") as admin, office.client("analyst") as analyst:
         health = admin.get("/health").json()
         answers = health.pop("answers")
-        assert health == {"status": "ok", "documents": 5, "embedder": "hash-64", "answer_mode": "generate"}
+        assert health == {"status": "ok", "documents": 5, "embedder": "hash-64", "answer_mode": "copy"}
         assert (answers["running"], answers["queued"], answers["max_running"], answers["max_queued"]) == (0, 0, 1, 4)
         assert analyst.get("/health").json()["documents"] == 4  # 45-BC/TU is nội bộ
     with office.anonymous() as anon:

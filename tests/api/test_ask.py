@@ -137,7 +137,14 @@ def test_every_question_is_audited_with_passages_and_citations(office: Office, c
 class Exploding(ScriptedGenerator):
     """An LLM backend that fails midway with an error the answerer does not handle."""
 
-    def stream(self, messages: Sequence[ChatMessage], *, json_schema: dict[str, object] | None = None) -> Iterator[str]:
+    def stream(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        json_schema: dict[str, object] | None = None,
+        prefix: str = "",
+        grammar: str | None = None,
+    ) -> Iterator[str]:
         yield '{"found": '
         raise ValueError("backend fell over")
 

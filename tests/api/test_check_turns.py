@@ -92,7 +92,14 @@ class GatedModel(ScriptedGenerator):
         self._turns = threading.Semaphore(0)
         self._judging = threading.Semaphore(0)
 
-    def stream(self, messages: Sequence[ChatMessage], *, json_schema: dict[str, object] | None = None) -> Iterator[str]:
+    def stream(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        json_schema: dict[str, object] | None = None,
+        prefix: str = "",
+        grammar: str | None = None,
+    ) -> Iterator[str]:
         judging = json_schema == VERDICT_SCHEMA
         with self.monitor.use(f"{'judge' if judging else 'answer'} {label(messages[-1].content)}"):
             if judging and self.gated:
@@ -127,7 +134,7 @@ class Turns:
 def turns(tmp_path: Path, directives: Path) -> Iterator[Turns]:
     monitor = Monitor()
     model = GatedModel(monitor)
-    settings = Settings(index_dir=tmp_path / "idx", model_dir=tmp_path / "m", answer_mode="generate")
+    settings = Settings(index_dir=tmp_path / "idx", model_dir=tmp_path / "m", answer_mode="copy")
     pipe = Pipeline(settings, embedder=WatchedEmbedder(monitor), generator=model)
     assert [r.status for r in pipe.ingest([directives])] == ["added", "added"]
     office = make_office(pipe)

@@ -396,7 +396,14 @@ class ThreadNoting(RepeatingGenerator):
         super().__init__(GOOD_OUTPUT)
         self.threads: set[str] = set()
 
-    def stream(self, messages: Sequence[ChatMessage], *, json_schema: dict[str, object] | None = None) -> Iterator[str]:
+    def stream(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        json_schema: dict[str, object] | None = None,
+        prefix: str = "",
+        grammar: str | None = None,
+    ) -> Iterator[str]:
         for piece in super().stream(messages, json_schema=json_schema):
             self.threads.add(threading.current_thread().name)
             yield piece

@@ -1,4 +1,4 @@
-// The ask page: the answer streams in (events: passages, text, answer), then each verified citation is
+// The ask page: the answer streams in (events: passages, units, text, answer), then each verified citation is
 // shown with its quote highlighted inside the passage, using the citation's character offsets.
 "use strict";
 
@@ -81,6 +81,10 @@ async function ask(question) {
     if (event === "passages") {
       renderPassages(payload);
       $("status").textContent = "Đã tìm thấy căn cứ; mô hình đang trả lời…";
+    } else if (event === "units") {
+      // the evidence the answer rests on: the passages' own words, shown before the prose is written
+      renderSources({ citations: payload, passages: [] });
+      $("status").textContent = "Đã chọn căn cứ; mô hình đang viết câu trả lời…";
     } else if (event === "text") {
       $("draft").textContent += payload;
     } else if (event === "answer") {
