@@ -146,13 +146,19 @@ def eval_compare(
 @eval_app.command("gate")
 def eval_gate(
     run_dir: Path,
-    thresholds: Annotated[str, typer.Option(help="Comma-separated evidence-coverage thresholds.")] = "0,0.2,0.3,0.35,0.4,0.5",
+    thresholds: Annotated[str, typer.Option(help="Comma-separated thresholds.")] = "0,0.2,0.3,0.35,0.4,0.5",
+    choice: Annotated[
+        bool, typer.Option(help="Sweep the model's 'no unit answers' threshold (run with choice_none_threshold 1).")
+    ] = False,
+    sure: Annotated[float, typer.Option(help="choice_sure_coverage for --choice.")] = 0.8,
 ) -> None:
-    """Score a run as if its evidence gate had been each threshold (run it with min_evidence_coverage 0)."""
+    """Score a run as if its evidence gate (run it with min_evidence_coverage 0), or with --choice the model's
+    refusal threshold, had been each value."""
     from assistant.evaluation.calibrate import format_gate_table, gate_table
 
     try:
-        rows = gate_table(run_dir, [float(t) for t in thresholds.split(",") if t.strip()])
+        values = [float(t) for t in thresholds.split(",") if t.strip()]
+        rows = gate_table(run_dir, values, choice_sure=sure if choice else None)
     except (OSError, ValueError) as exc:
         console.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from exc
