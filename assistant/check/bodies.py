@@ -18,11 +18,19 @@ from assistant.normalize import fold
 
 HEADS = (
     "Ban cán sự đảng|Đảng đoàn|Đảng ủy|Tổng Bí thư|Phó Thủ tướng|Thủ tướng|Phó Chủ tịch|Chủ tịch|Bộ trưởng|Thứ trưởng|"
+    "Ủy ban nhân dân|Hội đồng nhân dân|UBND|HĐND|Công an|Ban Thường vụ|"
     "Bí thư|Bộ|Ban|Văn phòng|Ủy ban|Hội đồng|Mặt trận|Tổng cục|Cục|Sở|Viện|Tòa án|Kiểm toán|Ngân hàng|Quốc hội|Chính phủ"
 )
 _HEAD = re.compile(rf"(?<![\wÀ-ỹ])(?:đồng chí\s+)?({HEADS})(?![\wÀ-ỹ])")
 _HEAD_KEYS = tuple(fold(h) for h in HEADS.split("|"))
-_STANDALONE = {"quốc hội", "chính phủ", "tổng bí thư", "thủ tướng", "bộ chính trị", "ban bí thư"}
+_STANDALONE = {
+    "quốc hội", "chính phủ", "tổng bí thư", "thủ tướng", "bộ chính trị", "ban bí thư", "ủy ban nhân dân", "hội đồng nhân dân",
+    "ubnd", "hđnd", "công an",
+}  # fmt: skip
+_LEVEL = re.compile(r"\s+(tỉnh|thành phố|huyện|xã|quận|các cấp|cấp tỉnh|cấp huyện|cấp xã)(?![\wÀ-ỹ])")
+_KEY_ABBREV = {"ubnd": "ủy ban nhân dân", "hđnd": "hội đồng nhân dân"}
+_GIVEN_BEFORE = re.compile(r"(?i)(?<![\wÀ-ỹ])giao(?:\s+cho)?\s+$")
+_RECEIVES = re.compile(r"(?i)^\s*(?:[^\s,;.]+\s+){0,2}?nhận\s+báo cáo")
 _PARTY_ORGANS = ("ban cán sự đảng", "đảng đoàn", "đảng ủy")  # "Ban cán sự đảng Chính phủ" speaks for "Chính phủ"
 # lower-case syllables that end a name ("Đảng làm…", "Quốc hội thể chế hóa…")
 _NAME_STOP_WORDS = (
@@ -32,7 +40,8 @@ _NAME_STOP_WORDS = (
 _NAME_STOP = frozenset(_NAME_STOP_WORDS.split())
 _ROLE_WORDS = (
     "chủ trì|làm cơ quan đầu mối|là cơ quan đầu mối|làm đầu mối|là đầu mối|đầu mối|làm trưởng ban|làm trưởng|làm tổ trưởng|"
-    "làm phó trưởng ban|làm chủ tịch|phối hợp|lãnh đạo|chịu trách nhiệm|có trách nhiệm|theo dõi|tham mưu|báo cáo"
+    "làm phó trưởng ban|làm chủ tịch|phối hợp|lãnh đạo|chịu trách nhiệm|có trách nhiệm|theo dõi|tham mưu|báo cáo|"
+    "là cơ quan thường trực|làm cơ quan thường trực|là cơ quan chủ trì|thường trực"
 )
 _ROLES = re.compile(rf"(?i)^\s*,?\s*(?:[^\s,;.]+\s+){{0,4}}?(?:(được giao)(?:\s+({_ROLE_WORDS}))?|({_ROLE_WORDS}))")
 _NAME_WORD = re.compile(r"\s+(và\s+)?([\wÀ-ỹ]+)(\s+[\wÀ-ỹ]+)?")
@@ -42,12 +51,31 @@ _REPORT_BEFORE = re.compile(
 )
 _LIST_GAP = re.compile(r"^\s*(?:,|và|,\s*và)\s*$")
 ROLE_CLASS = {
-    "chủ trì": "lead", "làm cơ quan đầu mối": "lead", "là cơ quan đầu mối": "lead", "làm đầu mối": "lead",
-    "là đầu mối": "lead", "đầu mối": "lead", "chịu trách nhiệm": "lead", "có trách nhiệm": "lead", "được giao": "lead",
-    "tham mưu": "lead", "lãnh đạo": "lead", "làm trưởng": "head", "làm tổ trưởng": "team head", "làm chủ tịch": "head",
+    "chủ trì": "lead",
+    "làm cơ quan đầu mối": "lead",
+    "là cơ quan đầu mối": "lead",
+    "làm đầu mối": "lead",
+    "là đầu mối": "lead",
+    "đầu mối": "lead",
+    "chịu trách nhiệm": "lead",
+    "có trách nhiệm": "lead",
+    "được giao": "lead",
+    "tham mưu": "lead",
+    "lãnh đạo": "lead",
+    "làm trưởng": "head",
+    "làm tổ trưởng": "team head",
+    "làm chủ tịch": "head",
     "làm phó trưởng ban": "deputy",
-    "phối hợp": "partner", "partner": "partner", "theo dõi": "monitor", "báo cáo": "report", "recipient": "recipient",
-}  # fmt: skip
+    "là cơ quan thường trực": "lead",
+    "làm cơ quan thường trực": "lead",
+    "là cơ quan chủ trì": "lead",
+    "thường trực": "lead",
+    "phối hợp": "lead",
+    "partner": "partner",
+    "theo dõi": "monitor",
+    "báo cáo": "report",
+    "recipient": "recipient",
+}  # fmt: skip  ("X phối hợp với Y làm …": X answers for the task, Y helps)
 
 
 @dataclass(frozen=True)
@@ -79,18 +107,24 @@ def bodies(text: str) -> list[Body]:
         if m.start() < pos:
             continue
         end = m.end()
+        inner = re.match(r"\s+(?:Ủy ban nhân dân|Hội đồng nhân dân)(?![\wÀ-ỹ])", text[end:])
+        if inner and fold(m.group(1)) == "văn phòng":
+            end += inner.end()  # "Văn phòng Ủy ban nhân dân tỉnh"
         while True:  # capitalised words, each with at most one lower-case syllable ("Tuyên giáo", "Trung ương")
             nxt = _NAME_WORD.match(text, end)
             if not nxt or not nxt.group(2)[0].isupper() or (nxt.group(1) and _HEAD.match(nxt.group(2))):
                 break  # "… và Bộ Chính trị" is a second body, not part of this name
             low = nxt.group(3) or ""
             end = nxt.end() - (len(low) if not low.strip().islower() or fold(low.strip()) in _NAME_STOP else 0)
+        level = _LEVEL.match(text, end)
+        if level and fold(text[m.start(1) : end]) in _STANDALONE | {"văn phòng ủy ban nhân dân", "văn phòng ubnd", "văn phòng"}:
+            end = level.end()  # "Ủy ban nhân dân tỉnh", "Công an tỉnh"
         name = text[m.start(1) : end]
-        key = fold(name)
+        key = " ".join(_KEY_ABBREV.get(w, w) for w in fold(name).split())
         pos = end
         if key == fold(m.group(1)) and key not in _STANDALONE:
             continue  # "các Bộ, ngành": a kind of body, not a named one
-        before = re.split(r"[.;:!?\n]", text[max(0, m.start(1) - 120) : m.start(1)])[-1]
+        before = re.split(r"[.;:!?|\n]", text[max(0, m.start(1) - 120) : m.start(1)])[-1]
         prev = out[-1] if out else None
         if _PARTNER_BEFORE.search(before):
             role = "partner"
@@ -98,8 +132,10 @@ def bodies(text: str) -> list[Body]:
             role = "recipient"
         elif prev and prev.role in ("partner", "recipient") and _LIST_GAP.match(text[prev.end : m.start(1)]):
             role = prev.role  # "báo cáo Bộ Chính trị, Ban Bí thư": both receive the report
+        elif _RECEIVES.match(text[end : end + 40]):
+            role = "recipient"  # "Ban Thường vụ Tỉnh ủy nhận báo cáo …"
         else:
-            role = _role_after(text, end)
+            role = _role_after(text, end) or ("được giao" if _GIVEN_BEFORE.search(before) else "")
         out.append(Body(name, key, m.start(1), end, role))
     return out
 

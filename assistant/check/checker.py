@@ -221,7 +221,7 @@ class Checker:
 
     def _compare(self, statement: str, s: Scored, pool: Pool, weights: dict[str, float]) -> Comparison:
         crumb = pool.hits[s.sentence.hit_index].chunk.breadcrumb_text
-        return compare(statement, s.sentence.text, crumb, weights, heading=s.sentence.heading)
+        return compare(statement, s.sentence.reading, crumb, weights, heading=s.sentence.heading)
 
     def _figures(
         self, statement: str, scored: list[Scored], ranked: list[Scored], comps: list[Comparison], pool: Pool,

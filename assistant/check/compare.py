@@ -31,7 +31,8 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _TARGET_YEAR = re.compile(r"(?:đến|vào|tới|trước|chậm nhất)(?: hết)? năm$")
 # a year a statement sets as a target or deadline ("đến năm 2030", "hoàn thành trong năm 2025", "trước 2027"), not
 # one that dates a fact ("mục tiêu 80% năm 2025 (Quyết định …)": the year of another document's target)
-_SET_YEAR = re.compile(r"(?:đến|vào|tới|trước|trong|hết|nhất|thành|xong|sau|từ|đoạn)(?: hết)? năm$|(?:đến|vào|tới|trước)$")
+_SET_YEAR = re.compile(r"(?:đến|vào|tới|trước|trong|hết|nhất|thành|xong|sau|từ|đoạn)(?: hết)? năm$|(?:đến|vào|tới|trước|hạn)$")
+_AS_DEADLINE = "thời hạn"  # the unit of a date read as its year, to compare with a deadline year
 
 
 @dataclass(frozen=True)
@@ -106,8 +107,8 @@ def _values(
         if not cands and m.kind == "percent":
             # "phủ sóng 99% dân số" against "Phủ sóng 5G toàn quốc": only a target of all about the same thing
             cands = [e for e in fallback if similarity(m.context, e.context, weights) >= ALIGN]
-        elif not cands and m.kind == "date" and fallback and _is_deadline(m):
-            m = replace(m, kind="year", value=m.value[:4], unit="trước")  # "trước 31/12/2027" vs "trong năm 2025"
+        elif not cands and m.kind == "date" and fallback and (_is_deadline(m) or any(map(_is_deadline, fallback))):
+            m = replace(m, kind="year", value=m.value[:4], unit=_AS_DEADLINE)  # "trước 31/12/2027" vs "trong năm 2025"
             cands = list(fallback)
         if m.kind == "period" and m.role:
             cands = [e for e in cands if e.role == m.role]  # a reporting cycle against a reporting cycle only
@@ -117,9 +118,15 @@ def _values(
             continue
         scored = sorted(((similarity(m.context, e.context, weights), e) for e in cands), key=lambda t: -t[0])
         best_sim, best = scored[0]
-        same = [s for s, e in scored if e.value == m.value or (m.kind == "date" and e.value.startswith(m.value))]
+        same = [(s, e) for s, e in scored if e.value == m.value or (m.kind == "date" and e.value.startswith(m.value))]
         figure = m.kind in ("percent", "number")
-        if same and (max(same) >= best_sim - 0.2 or len(cands) == 1):
+        if same and (same[0][0] >= best_sim - 0.2 or len(cands) == 1):
+            twin = same[0][1]
+            if figure and _conflict(m.bound, twin.bound):  # "không quá 50%" against "tối thiểu 50%"
+                comp.differences.append(Difference(_kind_name(m), m.text, twin.text, m.start, m.end))
+                comp.figures += 1
+                comp.differed.add(m.kind)
+                continue
             comp.matched += 1
             comp.figures += figure
             comp.agreed.add(m.kind)
@@ -130,7 +137,12 @@ def _values(
             continue  # "ngân sách năm 2025" is not the "Đến năm 2030" of the heading
         elif m.kind == "year" and not _SET_YEAR.search(m.unit):
             continue
-        elif (best_sim >= ALIGN or (m.kind == "period" and m.role and best.role == m.role)) and best.value != m.value:
+        elif (
+            best_sim >= ALIGN
+            or (m.kind == "period" and m.role and best.role == m.role)
+            or (best.unit == "breadcrumb" and _TARGET_YEAR.search(m.unit) and comp.figures and not comp.unaligned)
+            or (_AS_DEADLINE in (m.unit, best.unit) and len(cands) == 1 and (_is_deadline(best) or _is_deadline(m)))
+        ) and best.value != m.value:
             comp.differences.append(Difference(_kind_name(m), m.text, _directive_text(m, best), m.start, m.end))
             comp.figures += figure
             comp.differed.add(m.kind)
@@ -138,8 +150,28 @@ def _values(
             comp.unaligned.append(m)
 
 
+def _other_time(comp: Comparison, stated: list[Mention], directive: list[Mention]) -> None:
+    """Figures of a sentence about another year ("93% … năm 2024" against a target "100% … đến năm 2025") are
+    not the statement's figures stated otherwise: they become unaligned."""
+    mine = {m.value for m in stated if m.kind == "year" and _SET_YEAR.search(m.unit)}
+    theirs = {e.value for e in directive if e.kind == "year" and e.unit != "breadcrumb"}
+    if not mine or not theirs or mine & theirs:
+        return
+    moved = [d for d in comp.differences if d.kind in ("percentage", "number")]
+    if not moved:
+        return
+    comp.differences = [d for d in comp.differences if d not in moved]
+    comp.unaligned += [m for m in stated if m.kind in ("percent", "number") and any(d.start == m.start for d in moved)]
+    comp.differed -= {"percent", "number"}
+
+
+def _conflict(a: str, b: str) -> bool:
+    """Two qualifiers of one figure that disagree: at least / at most / about; none is no conflict."""
+    return bool(a and b and a != b)
+
+
 def _is_deadline(m: Mention) -> bool:
-    return bool(m.context & {"trước", "hạn", "chậm", "xong"}) or {"hoàn", "thành"} <= m.context
+    return bool(m.context & {"trước", "hạn", "chậm", "xong"}) or {"hoàn", "thành"} <= m.context or "hạn" in m.unit
 
 
 def _directive_text(m: Mention, e: Mention) -> str:
@@ -160,6 +192,14 @@ def _bodies(comp: Comparison, stated: list[Mention], directive: list[Mention]) -
             comp.matched += 1
             if cls:
                 comp.agreed.add("body")
+            continue
+        swapped = [
+            e for e in directive if role_class(e.role) == cls and not same_body(e.value, m.value)
+            and any(same_body(e.value, s.value) and s is not m and role_class(s.role) != cls for s in stated)
+        ]  # fmt: skip
+        if same and swapped:  # "A chủ trì, phối hợp với B" against "B chủ trì, phối hợp với A"
+            comp.differences.append(Difference("body", m.text, swapped[0].text))
+            comp.differed.add("body")
             continue
         others = [s for s in stated if s is not m and role_class(s.role) not in ("recipient", "partner")]
         if not cls or not all(any(same_body(s.value, e.value) for e in directive) for s in others):
@@ -197,10 +237,13 @@ def compare(
     for y in _YEAR.findall(breadcrumb):  # "II- MỤC TIÊU › 1. Đến năm 2030" governs the whole sentence
         if not any(e.kind == "year" for e in directive):
             directive.append(Mention("year", y, y, -1, -1, sentence_terms | frozenset(_words(sentence)), unit="breadcrumb"))
+    if not any(e.kind == "year" for e in directive):  # a task's deadline given as a date ("Quý IV/2026")
+        directive += [replace(e, kind="year", value=e.value[:4], unit=_AS_DEADLINE) for e in directive if e.kind == "date"]
     for kind in _VALUE_KINDS:
         fallback = [e for e in directive if e.kind == {"percent": "all", "date": "year"}.get(kind, "")]
         _values(comp, [m for m in stated if m.kind == kind], [e for e in directive if e.kind == kind], weights, fallback)
     _bodies(comp, [m for m in stated if m.kind == "body"], [e for e in directive if e.kind == "body"])
+    _other_time(comp, stated, directive)
     turned = direction_difference(s_text, e_text)
     if turned is not None:
         at = fold(s_text).find(turned.stated) if turned.stated else -1

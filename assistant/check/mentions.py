@@ -42,7 +42,16 @@ _YEAR = re.compile(r"(?<![\d.,/])((?:19|20)\d{2})(?![\d%]|[.,]\d|\s*(?:%|tỷ|tr
 _NUMBER = re.compile(rf"(?<![\w.,/]){_NUM}(?:/\d+)?(?![\w%])")
 _MULTIPLIERS = {"tỷ", "triệu", "nghìn", "ngàn", "vạn", "trăm"}
 _PERIOD_MONTHS = {"tuần": 0.25, "tháng": 1, "quý": 3, "năm": 12}
-_CLAUSE = re.compile(r"[.;:!?,()\n]")
+_CLAUSE = re.compile(r"[.;:!?,()|\n]")
+_BOUNDS = (
+    ("min", r"tối thiểu|ít nhất|không dưới|không thấp hơn|không ít hơn|trên|hơn|vượt|từ"),
+    ("max", r"tối đa|không quá|không vượt quá|dưới|không cao hơn|nhiều nhất|chỉ"),
+    ("approx", r"khoảng|xấp xỉ|gần|chừng|độ"),
+)
+_BOUND_BEFORE = [(b, re.compile(rf"(?i)(?<![\wÀ-ỹ])(?:{words})(?:\s+mức)?\s*$")) for b, words in _BOUNDS]
+_BOUND_AFTER = re.compile(r"(?i)^\s*(?:%\s*)?(?:trở lên|trở xuống)")
+_WORD_COUNT = re.compile(r"(?i)(?<![\wÀ-ỹ])(một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)(?=\s+lần(?![\wÀ-ỹ]))")
+_COUNTS = {"một": 1, "hai": 2, "ba": 3, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9, "mười": 10}
 _ALL = re.compile(r"(?i)(?<![\wÀ-ỹ])(toàn quốc|toàn dân|phổ cập|tất cả|toàn bộ)(?![\wÀ-ỹ])")
 
 
@@ -58,6 +67,7 @@ class Mention:
     context: frozenset[str] = frozenset()  # key terms of the clause around it
     unit: str = ""  # numbers: the word after ("năm", "doanh"); years: the words before; a period's "định kỳ" prefix
     role: str = ""  # bodies: their role (`bodies.ROLE_CLASS`); periods: "report" in a reporting clause
+    bound: str = ""  # figures: "min" (tối thiểu, ít nhất, trên …), "max" (tối đa, không quá …), "approx" (khoảng …)
 
 
 def number_value(raw: str) -> str:
@@ -137,11 +147,34 @@ def _periods(text: str, out: list[Mention], used: list[tuple[int, int]]) -> None
         _take(out, used, text, "period", f"{months:g}", m.start(), m.end(), unit=prefix, role=role)
 
 
+def _bound(text: str, s: int, e: int) -> tuple[str, int, int]:
+    """The qualifier of a figure at text[s:e] ("tối thiểu 30%", "không quá 50%", "khoảng 2%", "5 lần trở lên") and
+    the span with it."""
+    before = text[max(0, s - 30) : s]
+    for bound, pattern in _BOUND_BEFORE:
+        m = pattern.search(before)
+        if m:
+            return bound, s - (len(before) - m.start()), e
+    after = _BOUND_AFTER.match(text[e : e + 15])
+    if after:
+        return ("min" if "lên" in after.group(0) else "max"), s, e + after.end()
+    return "", s, e
+
+
+def _figure(out: list[Mention], used: list[tuple[int, int]], text: str, kind: str, value: str, s: int, e: int, unit: str) -> None:
+    bound, bs, be = _bound(text, s, e)
+    out.append(Mention(kind, value, text[bs:be], bs, be, context(text, s, e), unit=unit, bound=bound))
+    used.append((s, e))
+
+
 def _numbers(text: str, out: list[Mention], used: list[tuple[int, int]]) -> None:
     for m in _PERCENT.finditer(text):
         if _free(used, *m.span()):
             value = number_value(m.group(1)) + (f"-{number_value(m.group(2))}" if m.group(2) else "")
-            _take(out, used, text, "percent", value, m.start(), m.end())
+            _figure(out, used, text, "percent", value, m.start(), m.end(), "")
+    for m in _WORD_COUNT.finditer(text):  # "hai lần mỗi năm"
+        if _free(used, *m.span()):
+            _figure(out, used, text, "number", str(_COUNTS[m.group(1).lower()]), m.start(), m.end(), "lần")
     for m in _YEAR.finditer(text):
         if _free(used, *m.span()):
             before = " ".join(fold(text[max(0, m.start() - 30) : m.start()]).split()[-3:])
@@ -155,7 +188,7 @@ def _numbers(text: str, out: list[Mention], used: list[tuple[int, int]]) -> None
         value, unit = number_value(m.group(0)), after[0] if after else ""
         if unit in _MULTIPLIERS:
             value, unit = f"{value} {unit}", after[1] if len(after) > 1 else ""
-        _take(out, used, text, "number", value, s, e, unit=unit)
+        _figure(out, used, text, "number", value, s, e, unit)
 
 
 def _bodies(text: str, out: list[Mention]) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.catalog import Catalog
+from assistant.check import tables
 from assistant.check.direction import CUE
 from assistant.check.wording import Wording, abbreviations
 from assistant.keyword import tokenize
@@ -34,6 +35,7 @@ class Sentence:
     hit_index: int  # index of its passage in the pool
     text: str  # a substring of the passage text
     heading: str  # the heading line or breadcrumb part that governs it ("" when none)
+    reading: str  # what is compared: the text, or a table row read by its column headers
     tokens: frozenset[str]  # normalised syllables of the breadcrumb and the sentence
     cued: bool  # whether it carries a direction cue
 
@@ -44,17 +46,30 @@ class Scored:
     score: float
 
 
-def split(text: str) -> list[tuple[str, str]]:
-    """(sentence, heading line above it in the passage) for each sentence of a passage."""
-    out: list[tuple[str, str]] = []
+def split(text: str) -> list[tuple[str, str, str]]:
+    """(sentence, heading line above it in the passage, its reading) for each sentence of a passage: a table row
+    is one sentence, read by its column headers (`tables`)."""
+    out: list[tuple[str, str, str]] = []
     heading = ""
+    header: list[str] | None = None
     for line in text.split("\n"):
         stripped = line.strip()
         if not stripped:
             continue
+        if tables.is_row(stripped):
+            if tables.is_rule(stripped):
+                continue
+            if header is None:
+                header = tables.cells(stripped)
+                continue
+            row = tables.cells(stripped)
+            if any(ch.islower() for ch in stripped):
+                out.append((stripped, heading, tables.reading(header, row)))
+            continue
+        header = None
         for p in _sentences(stripped):
             if sum(ch.isalpha() for ch in p) >= 3 and any(ch.islower() for ch in p):  # not a heading in capitals
-                out.append((p, heading))
+                out.append((p, heading, p))
         if _HEADING_LINE.match(stripped):
             heading = stripped
     return out
@@ -85,7 +100,7 @@ class Pool:
         for i, hit in enumerate(hits):
             crumb = hit.chunk.breadcrumb_text
             last = hit.chunk.breadcrumb[-1] if hit.chunk.breadcrumb else ""
-            for text, heading in split(hit.chunk.text):
+            for text, heading, read in split(hit.chunk.text):
                 key = fold(text)
                 if key in seen:
                     continue
@@ -93,7 +108,7 @@ class Pool:
                 toks = cache.get((crumb, text))
                 if toks is None:
                     toks = cache[(crumb, text)] = frozenset(tokenize(wording.canon(crumb + " " + text)))
-                self.sentences.append(Sentence(i, text, heading or last, toks, bool(CUE.search(key))))
+                self.sentences.append(Sentence(i, text, heading or last, read, toks, bool(CUE.search(key))))
 
     def rank(self, terms: set[str], weights: dict[str, float], figures: set[str], cues: set[str]) -> list[Scored]:
         """Sentences by weighted coverage of `terms`; the statement's figures found add a little (the same year or

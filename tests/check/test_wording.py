@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.check.compare import compare
 from assistant.check.decide import named_objects
 from assistant.check.direction import direction_difference
 from assistant.check.pool import split
@@ -59,8 +60,31 @@ def test_sentences_keep_their_clause_and_heading() -> None:
         "- Phối hợp với các bộ. Bố trí nguồn lực."
     )
     got = split(passage)
-    assert got[1] == ("- Chủ trì thể chế hóa Nghị quyết; 6 tháng một lần báo cáo Bộ Chính trị.", "Ban cán sự đảng Chính phủ:")
-    assert [s for s, _ in got[2:]] == ["- Phối hợp với các bộ.", "Bố trí nguồn lực."]
+    item = "- Chủ trì thể chế hóa Nghị quyết; 6 tháng một lần báo cáo Bộ Chính trị."
+    assert got[1] == (item, "Ban cán sự đảng Chính phủ:", item)
+    assert [s for s, _, _ in got[2:]] == ["- Phối hợp với các bộ.", "Bố trí nguồn lực."]
+    # "; định kỳ …": a lower-case letter after ";" goes on with the sentence
+    assert [s for s, _, _ in split("Theo dõi kết quả; định kỳ 6 tháng báo cáo. Điều khoản thi hành.")] == [
+        "Theo dõi kết quả; định kỳ 6 tháng báo cáo.",
+        "Điều khoản thi hành.",
+    ]
+
+
+def test_a_task_table_row_is_read_by_its_headers() -> None:
+    table = (
+        "| TT | Nhiệm vụ | Cơ quan chủ trì | Cơ quan phối hợp | Thời hạn hoàn thành |\n| --- | --- | --- | --- | --- |\n"
+        "| 1 | Xây dựng Trung tâm dữ liệu | Sở Thông tin và Truyền thông | Sở Tài chính; Sở Tư pháp | Quý IV/2026 |"
+    )
+    [(text, _, reading)] = split(table)
+    assert text.startswith("| 1 | Xây dựng") and reading == (
+        "Xây dựng Trung tâm dữ liệu | Sở Thông tin và Truyền thông chủ trì | phối hợp với Sở Tài chính, Sở Tư pháp"
+        " | thời hạn hoàn thành Quý IV/2026"
+    )
+    diffs = compare("Sở Tài chính chủ trì xây dựng Trung tâm dữ liệu, hoàn thành trong năm 2025.", reading).differences
+    assert [(d.kind, d.stated, d.directive) for d in diffs] == [
+        ("deadline", "2025", "Quý IV/2026"),
+        ("body", "Sở Tài chính", "Sở Thông tin và Truyền thông"),
+    ]
 
 
 def test_named_objects() -> None:
