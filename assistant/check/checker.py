@@ -31,12 +31,14 @@ from assistant.catalog import Catalog
 from assistant.check import references
 from assistant.check.compare import Comparison, Difference, compare, cue_terms, rewrite
 from assistant.check.decide import Evidence, Thresholds, decide, named_objects, names_present
+from assistant.check.direction import has_principal
 from assistant.check.judge import CheckTemplates, focus, judge, suggest_rewrite
 from assistant.check.mentions import mentions
 from assistant.check.plan import CheckPlan, compare_index, pin
 from assistant.check.pool import Directives, Pool, Scored
 from assistant.check.results import CheckReport, StatementCheck, Verdict
 from assistant.check.statements import Statement, names_a_document, split_statements
+from assistant.check.wording import Wording
 from assistant.cite import Claim, verify
 from assistant.docnumbers import find_refs, prepare, reference_spans
 from assistant.keyword import tokenize
@@ -187,23 +189,24 @@ class Checker:
         if names_a_document(st.text):
             return StatementCheck(st, "not_covered", method="rules", flags=tuple(flags), note=_NAME_ONLY)
         wording = self._directives.wording(doc_ids, docs)
-        canon = wording.canon(st.text)
+        first = hits[: self._np]
+        pool = Pool(first + self._directives.passages(doc_ids, docs, exclude, first), wording)
+        own = wording.learn(st.text, pool.text)  # the statement's abbreviations the directive writes out
+        canon = own.canon(st.text)
         cues = cue_terms(st.text)
         words = key_terms(canon, drop=ret.ref_text) - _FRAMING
         figures = {t for t in words if any(ch.isdigit() for ch in t)}  # compared as values, not as wording
         terms = (words - figures) | _pairs(canon, words - figures)
         weights = self.retriever.term_weights(terms, base)
-        first = hits[: self._np]
-        pool = Pool(first + self._directives.passages(doc_ids, docs, exclude, first), wording)
         scored = pool.rank(terms, weights, figures, cues)
         ranked = scored[:3]
         if not ranked:
             return StatementCheck(st, "not_covered", method="no evidence", flags=tuple(flags))
         best = ranked[0].score
         comps = [self._compare(st.text, s, pool, weights) for s in ranked]
-        if any(c.unaligned for c in comps) or not any(c.engaged for c in comps):
+        if any(c.unaligned for c in comps) or not any(c.engaged for c in comps) or has_principal(st.text):
             ranked, comps = self._figures(st.text, scored, ranked, comps, pool, weights)
-        verdict, used, comp, method = self._decide(st, ranked, comps, self._evidence(st.text, ranked, pool), terms, weights)
+        verdict, used, comp, method = self._decide(st, ranked, comps, self._evidence(st.text, ranked, pool, own), terms, weights)
         cites = self._cite(ranked, pool.hits, first=used)
         diffs: tuple[Difference, ...] = ()
         fix: str | None = None
@@ -228,14 +231,19 @@ class Checker:
         weights: dict[str, float],
     ) -> tuple[list[Scored], list[Comparison]]:  # fmt: skip
         """The best sentences, and after them up to two more, from anywhere in the directive, that state a value
-        of the kind the statement's figures, periods or bodies are (so "a figure the directive never states" is
-        decided on the whole directive, not on the passages ranked first)."""
+        of the kind of the statement's figures, periods or dates, or say what is principal when the statement does
+        (so "a figure the directive never states" is decided on the whole directive, not on the passages ranked
+        first)."""
         extra: list[tuple[Scored, Comparison]] = []
-        for s in scored[len(ranked) : len(ranked) + _FIGURE_SCAN]:
-            if s.score < self._min_cov:
+        principal = has_principal(statement)
+        for n, s in enumerate(scored[len(ranked) :]):
+            if s.score < self._min_cov or (n >= _FIGURE_SCAN and not principal):
                 break
+            if n >= _FIGURE_SCAN and not has_principal(s.sentence.text):
+                continue  # past the scan, only a sentence that says what is principal
             c = self._compare(statement, s, pool, weights)
-            c.differences = [d for d in c.differences if d.kind not in ("body", "direction")]  # values only, so far off
+            # far from the best, only values count, and a direction only when it is what is principal
+            c.differences = [d for d in c.differences if d.kind != "body" and (d.kind != "direction" or c.principal)]
             c.differed.discard("body")
             if c.figures or c.differences:
                 extra.append((s, c))
@@ -243,14 +251,14 @@ class Checker:
                     break
         return ranked + [s for s, _ in extra], comps + [c for _, c in extra]
 
-    def _evidence(self, statement: str, ranked: list[Scored], pool: Pool) -> Evidence:
-        names = named_objects(statement, pool.wording)
+    def _evidence(self, statement: str, ranked: list[Scored], pool: Pool, own: Wording) -> Evidence:
+        names = named_objects(statement, own)
         bodies = {m.value for m in mentions(statement)[1] if m.kind == "body"}
         things = [n for n in names if n not in bodies]
         crumbs = [pool.hits[s.sentence.hit_index].chunk.breadcrumb_text for s in ranked]
         return Evidence(
-            [names_present(names, s, c, pool.wording) for s, c in zip(ranked, crumbs, strict=True)],
-            [names_present(things, s, c, pool.wording) for s, c in zip(ranked, crumbs, strict=True)],
+            [names_present(names, s, c, own) for s, c in zip(ranked, crumbs, strict=True)],
+            [names_present(things, s, c, own) for s, c in zip(ranked, crumbs, strict=True)],
         )
 
     def _decide(

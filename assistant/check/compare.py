@@ -117,6 +117,8 @@ def _values(
                 comp.unaligned.append(m)
             continue
         scored = sorted(((similarity(m.context, e.context, weights), e) for e in cands), key=lambda t: -t[0])
+        if scored[0][0] < ALIGN and m.wide:  # a year far from its words: the whole clause ("Quỹ … thành lập trong năm 2028")
+            scored = sorted(((similarity(m.wide, e.wide or e.context, weights), e) for e in cands), key=lambda t: -t[0])
         best_sim, best = scored[0]
         same = [(s, e) for s, e in scored if e.value == m.value or (m.kind == "date" and e.value.startswith(m.value))]
         figure = m.kind in ("percent", "number")

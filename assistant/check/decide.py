@@ -119,13 +119,13 @@ def decide(
             continue
         values = [d for d in c.differences if d.kind != "direction"]
         direction = [d for d in c.differences if d.kind == "direction"]
-        if "body" in c.differed and s.score < th.consistent:
+        if "body" in c.differed and s.score < (th.min_coverage + th.consistent) / 2 + 0.05:
             values = [d for d in values if d.kind != "body"]  # a body swap only in a sentence about the same task
         # a sentence that states the same values of those kinds outweighs one that states them otherwise; for a
         # body, only one about the same task (as well covered): a body that holds another task does not
         if values and not any(c.differed <= a.agreed and _as_good(c, s, a, sa) for _, sa, a in agree):
             return "contradicts", i, Comparison(c.statement, c.matched, values + direction)
-        enough = s.score >= th.direction or (c.principal and s.score >= th.min_coverage + 0.1)
+        enough = s.score >= th.direction or (c.principal and s.score >= th.min_coverage)
         if direction and enough and not agree:
             return "contradicts", i, Comparison(c.statement, c.matched, direction)
     for i, s, c in near:

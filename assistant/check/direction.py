@@ -30,10 +30,10 @@ _NOUN_USE = re.compile(r"(còn|những|các|nhiều|một số|khắc phục|m�
 _NEGATION = re.compile(rf"(?<!{_W})(không|chưa|chẳng|chớ)(?!{_W})")
 _CLAUSES = re.compile(r"[;,:]|\s(?:nhưng|song|tuy nhiên|trong khi)\s")
 _PRINCIPAL_AFTER = re.compile(
-    rf"((?:{_W}+\s+){{1,4}}?)(?:là|giữ vai trò|đóng vai trò)\s+(?:chủ yếu|chủ đạo|nòng cốt|trụ cột)(?!{_W})"
+    rf"((?:{_W}+\s+){{1,4}}?)(?:là|giữ vai trò|đóng vai trò)\s+(?:chủ yếu|chủ đạo|nòng cốt|trụ cột|trung tâm|chủ thể)(?!{_W})"
 )
 _PRINCIPAL_BEFORE = re.compile(rf"chủ yếu\s+(?:dựa vào|dựa trên|từ|do|bằng|là)\s+((?:{_W}+\s*){{1,4}})")
-_FILLER = frozenset(["trong", "đó", "thì", "mà", "là", "của", "các", "những"])
+_FILLER = frozenset(["trong", "đó", "thì", "mà", "là", "của", "các", "những", "định", "xác", "quyết", "nghị"])
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,11 @@ def _principal(t: str) -> list[str]:
     return []
 
 
+def has_principal(text: str) -> bool:
+    """Whether the text says what is principal ("A là chủ yếu", "là trung tâm, là chủ thể")."""
+    return bool(_principal(fold_synonyms(text)))
+
+
 def direction_difference(statement: str, sentence: str) -> DirectionDifference | None:
     """How the statement's direction differs from the sentence's, or None. Each statement clause with a signal is
     set against the sentence clause sharing most of its key terms (half of them at least)."""
@@ -135,6 +140,9 @@ def direction_difference(statement: str, sentence: str) -> DirectionDifference |
         if len(s_kinds) == 1 and len(e_kinds) == 1 and s_kinds != e_kinds:
             return DirectionDifference(s_signs[0][1], e_signs[0][1])
         s_neg, e_neg = _negated(clause, best[1]), _negated(best[0], terms)
+        if (s_kinds == {1} and e_neg and not e_signs) or (e_kinds == {1} and s_neg and not s_signs):
+            # "cho phép soạn thảo …" against "Tuyệt đối không soạn thảo …"
+            return DirectionDifference(s_signs[0][1] if s_signs else s_neg, e_signs[0][1] if e_signs else e_neg)
         shared = len(terms & best[1])
         if bool(s_neg) != bool(e_neg) and not s_signs and not e_signs and shared >= 3 and 3 * shared >= 2 * len(terms):
             return DirectionDifference(s_neg, e_neg)

@@ -48,7 +48,7 @@ _BOUNDS = (
     ("max", r"tối đa|không quá|không vượt quá|dưới|không cao hơn|nhiều nhất|chỉ"),
     ("approx", r"khoảng|xấp xỉ|gần|chừng|độ"),
 )
-_BOUND_BEFORE = [(b, re.compile(rf"(?i)(?<![\wÀ-ỹ])(?:{words})(?:\s+mức)?\s*$")) for b, words in _BOUNDS]
+_BOUND_BEFORE = [(b, re.compile(rf"(?i)(?<![\wÀ-ỹ])(?:{words})(?:\s+(?:mức|bằng|là))?\s*$")) for b, words in _BOUNDS]
 _BOUND_AFTER = re.compile(r"(?i)^\s*(?:%\s*)?(?:trở lên|trở xuống)")
 _WORD_COUNT = re.compile(r"(?i)(?<![\wÀ-ỹ])(một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)(?=\s+lần(?![\wÀ-ỹ]))")
 _COUNTS = {"một": 1, "hai": 2, "ba": 3, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9, "mười": 10}
@@ -68,6 +68,7 @@ class Mention:
     unit: str = ""  # numbers: the word after ("năm", "doanh"); years: the words before; a period's "định kỳ" prefix
     role: str = ""  # bodies: their role (`bodies.ROLE_CLASS`); periods: "report" in a reporting clause
     bound: str = ""  # figures: "min" (tối thiểu, ít nhất, trên …), "max" (tối đa, không quá …), "approx" (khoảng …)
+    wide: frozenset[str] = frozenset()  # years and dates: key terms of their whole clause
 
 
 def number_value(raw: str) -> str:
@@ -105,7 +106,8 @@ def _free(spans: list[tuple[int, int]], s: int, e: int) -> bool:
 
 
 def _take(out: list[Mention], used: list[tuple[int, int]], text: str, kind: str, value: str, s: int, e: int, **kw: str) -> None:
-    out.append(Mention(kind, value, text[s:e], s, e, context(text, s, e), **kw))
+    wide = context(text, s, e, width=15) if kind in ("year", "date") else frozenset()
+    out.append(Mention(kind, value, text[s:e], s, e, context(text, s, e), wide=wide, **kw))
     used.append((s, e))
 
 

@@ -110,6 +110,11 @@ class Pool:
                     toks = cache[(crumb, text)] = frozenset(tokenize(wording.canon(crumb + " " + text)))
                 self.sentences.append(Sentence(i, text, heading or last, read, toks, bool(CUE.search(key))))
 
+    @property
+    def text(self) -> str:
+        """All the sentences, one per line (where a statement's abbreviations are looked up)."""
+        return "\n".join(s.text for s in self.sentences)
+
     def rank(self, terms: set[str], weights: dict[str, float], figures: set[str], cues: set[str]) -> list[Scored]:
         """Sentences by weighted coverage of `terms`; the statement's figures found add a little (the same year or
         value among equals); retrieval's order breaks ties."""

@@ -41,7 +41,7 @@ _SYN_RE = re.compile(
 )
 _SYN_MAP = {v: c for vs, c in _SYNONYMS for v in vs}
 # an abbreviation: two or more capitals, with "," "&" "." "-" between parts ("KH,CN,ĐMST", "KH&CN", "ĐMST")
-_ABBR = r"[A-ZĐ][A-ZĐ0-9]*(?:[,&.\-/][A-ZĐ][A-ZĐ0-9]*)*"
+_ABBR = r"[A-ZĐ](?:[A-ZĐ0-9]|[a-z](?=[A-Z]))*[A-ZĐ0-9](?:[,&.\-/][A-ZĐ][A-ZĐ0-9]*)*"  # "ĐMST", "KH&CN", "IoT"
 _DEFINED = re.compile(rf"\((?:sau đây )?(?:gọi tắt là |viết tắt là )?({_ABBR})\)")
 _USED = re.compile(rf"(?<![\wÀ-ỹ&])({_ABBR})(?![\wÀ-ỹ&])")
 _LINKS = frozenset({"và", ","})
@@ -81,21 +81,32 @@ def abbreviations(text: str) -> dict[str, str]:
         letters = _letters(m.group(1))
         words = _TOKENS.findall(text[max(0, m.start() - 200) : m.start()])
         n = _spelled(words, letters) if 2 <= len(letters) <= 12 else 0
+        segment = re.split(r"[,:;(]|\snhư\s", text[max(0, m.start() - 80) : m.start()])[-1].split()
         if n:
             out[m.group(1)] = fold(" ".join(words[-n:]).replace(" ,", ","))
+        elif 1 < len(segment) <= 4 and segment[0][:1].isupper():  # "Internet vạn vật (IoT)": not spelled by initials
+            out[m.group(1)] = fold(" ".join(segment))
     used = {m.group(1) for m in _USED.finditer(text)} - set(out)
     used = {a for a in used if not _is_word(a, text)}
-    wanted = {a: _letters(a) for a in used if 3 <= len(_letters(a)) <= 12 and fold(a) not in ABBREVIATIONS}
-    if wanted:
-        words = _TOKENS.findall(text)
-        for abbr, letters in wanted.items():
-            for end in range(len(letters), len(words) + 1):
-                if words[end - 1][:1].upper() != letters[-1] or words[end - 1].isupper():
-                    continue
-                n = _spelled(words[max(0, end - 2 * len(letters)) : end], letters)
-                if n and not any(w.isupper() and len(w) > 1 for w in words[end - n : end]):
-                    out[abbr] = fold(" ".join(words[end - n : end]).replace(" ,", ","))
-                    break
+    wanted = [a for a in used if 3 <= len(_letters(a)) <= 12 and fold(a) not in ABBREVIATIONS]
+    out.update(spell(wanted, text))
+    return out
+
+
+def spell(wanted: list[str], text: str) -> dict[str, str]:
+    """Long forms of the abbreviations `wanted` found in `text` as a run of words whose initials spell them
+    ("TTHC" -> "thủ tục hành chính")."""
+    out: dict[str, str] = {}
+    words = _TOKENS.findall(text) if wanted else []
+    for abbr in wanted:
+        letters = _letters(abbr).upper()
+        for end in range(len(letters), len(words) + 1):
+            if words[end - 1][:1].upper() != letters[-1] or words[end - 1].isupper():
+                continue
+            n = _spelled(words[max(0, end - 2 * len(letters)) : end], letters)
+            if n and not any(w.isupper() and len(w) > 1 for w in words[end - n : end]):
+                out[abbr] = fold(" ".join(words[end - n : end]).replace(" ,", ","))
+                break
     return out
 
 
@@ -115,6 +126,13 @@ class Wording:
         self._own = re.compile(r"(?<![\wÀ-ỹ&])(" + "|".join(map(re.escape, known)) + r")(?![\wÀ-ỹ&])") if known else None
         common = sorted(ABBREVIATIONS, key=len, reverse=True)
         self._common = re.compile(r"(?<![\wÀ-ỹ&])(" + "|".join(map(re.escape, common)) + r")(?![\wÀ-ỹ&])")
+
+    def learn(self, statement: str, directive_text: str) -> Wording:
+        """This wording and the statement's own abbreviations that the directive spells out in full ("TTHC" where the
+        directive writes "thủ tục hành chính"); itself when there are none."""
+        unknown = [m.group(1) for m in _USED.finditer(statement) if len(_letters(m.group(1))) >= 3 and not self.knows(m.group(1))]
+        found = spell(unknown, directive_text)
+        return Wording({**self.defined, **found}) if found else self
 
     def knows(self, token: str) -> bool:
         """Whether `token` is an abbreviation this wording writes out (or a part of one: "ĐMST" of "KH,CN,ĐMST")."""
