@@ -237,7 +237,7 @@ class Checker:
         extra: list[tuple[Scored, Comparison]] = []
         principal = has_principal(statement)
         for n, s in enumerate(scored[len(ranked) :]):
-            if s.score < self._min_cov or (n >= _FIGURE_SCAN and not principal):
+            if s.score < self._min_cov - (0.1 if principal else 0.0) or (n >= _FIGURE_SCAN and not principal):
                 break
             if n >= _FIGURE_SCAN and not has_principal(s.sentence.text):
                 continue  # past the scan, only a sentence that says what is principal

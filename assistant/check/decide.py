@@ -104,6 +104,10 @@ def decide(
     to the statement's figures. `short`: too few key terms for wording alone to make it consistent. A lead-in
     ("… phối hợp với Bộ Khoa học và Công nghệ:") states no task, so it contradicts nothing."""
     best = ranked[0].score
+    principal = [(i, c) for i, c in enumerate(comps) if c.principal and ranked[i].score >= th.min_coverage - 0.1]
+    if principal and not statement.rstrip().endswith(":"):  # "B là chủ yếu" against "A là chủ yếu", on shared ground
+        i, c = principal[0]
+        return "contradicts", i, Comparison(c.statement, c.matched, [d for d in c.differences if d.kind == "direction"])
     if best < th.min_coverage:
         return "not_covered", 0, None
     floor = max(th.min_coverage, best - 0.2)
@@ -119,7 +123,7 @@ def decide(
             continue
         values = [d for d in c.differences if d.kind != "direction"]
         direction = [d for d in c.differences if d.kind == "direction"]
-        if "body" in c.differed and s.score < (th.min_coverage + th.consistent) / 2 + 0.05:
+        if "body" in c.differed and s.score < th.min_coverage + 0.15:
             values = [d for d in values if d.kind != "body"]  # a body swap only in a sentence about the same task
         # a sentence that states the same values of those kinds outweighs one that states them otherwise; for a
         # body, only one about the same task (as well covered): a body that holds another task does not

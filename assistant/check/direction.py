@@ -124,7 +124,8 @@ def direction_difference(statement: str, sentence: str) -> DirectionDifference |
     s, e = fold_synonyms(statement), fold_synonyms(sentence)
     p_mine, p_theirs = _principal(s), _principal(e)
     mine, theirs = set(p_mine), set(p_theirs)
-    if mine and theirs and (mine - theirs) and (theirs - mine):
+    context = (_terms(s) & _terms(e)) - mine - theirs  # what both speak of, besides who is principal
+    if mine and theirs and (mine - theirs) and (theirs - mine) and len(context) >= 3:
         return DirectionDifference(" ".join(p_mine), " ".join(p_theirs), principal=True)
     e_clauses = [(c, _terms(c)) for c in _clauses(e)]
     for clause in _clauses(s):

@@ -28,6 +28,8 @@ _SYNONYMS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("hàng tuần", "mỗi tuần"), "hằng tuần"),
     (("sáu tháng", "06 tháng", "nửa năm"), "6 tháng"),
     (("ba tháng", "03 tháng"), "3 tháng"),
+    (("một thập kỷ", "một thập niên", "mười năm"), "10 năm"),
+    (("hai thập kỷ", "hai thập niên", "hai mươi năm"), "20 năm"),
     (("đảm bảo",), "bảo đảm"),
     (("có trách nhiệm", "chịu trách nhiệm chính"), "chịu trách nhiệm"),
     (("làm đầu mối", "là cơ quan đầu mối", "làm cơ quan đầu mối", "là đầu mối"), "đầu mối"),
