@@ -40,9 +40,18 @@ def _cell(header: str, cell: str) -> str:
     return cell
 
 
+_PERIOD_HEADER = re.compile(r"(?i)(?:năm|đến năm|giai đoạn|quý)?\s*(?:19|20)\d{2}")
+
+
 def reading(header: list[str], row: list[str]) -> str:
-    """The row as a sentence, each cell read by its column header (numbers of order left out)."""
+    """The row as a sentence, each cell read by its column header (numbers of order left out); in a table of
+    indicators by year ("| Chỉ tiêu | Năm 2025 | Năm 2030 |") each value is read with its row's label and its
+    column's year: "Tỷ trọng kinh tế số trong GRDP năm 2025 đạt 12%; …"."""
     if len(header) != len(row):
         return " | ".join(c for c in row if c)
+    years = [i for i, h in enumerate(header) if _PERIOD_HEADER.fullmatch(h.strip())]
+    if years and len(years) < len(header):
+        label = " ".join(c for i, c in enumerate(row) if i not in years and not c.isdigit())
+        return "; ".join(f"{label} {fold(header[i])} đạt {row[i]}" for i in years if row[i])
     parts = [_cell(h, c) for h, c in zip(header, row, strict=True) if not (fold(h) in ("tt", "stt") and c.isdigit())]
     return " | ".join(p for p in parts if p)
