@@ -88,13 +88,21 @@ class Body:
 
 
 def role_class(role: str) -> str:
-    return ROLE_CLASS.get(role, "")
+    return role if role.startswith("task:") else ROLE_CLASS.get(role, "")
+
+
+_TASK_VERBS = (
+    "hướng dẫn|kiểm tra|giám sát|thẩm định|tổng hợp|xây dựng|ban hành|tổ chức|triển khai|rà soát|đôn đốc|quản lý|bố trí|"
+    "nghiên cứu|đề xuất|sơ kết|tổng kết|đánh giá|chỉ đạo|cấp|phê duyệt|thành lập|hoàn thiện|trình"
+)
+_TASK = re.compile(rf"(?i)^\s*(?:(?:sẽ|đã|cần|phải|được giao|trực tiếp)\s+)?({_TASK_VERBS})(?![\wÀ-ỹ])")
 
 
 def _role_after(text: str, end: int) -> str:
     m = _ROLES.match(text[end : end + 60])
     if not m:
-        return ""
+        task = _TASK.match(text[end : end + 40])  # "Bộ Tài chính thẩm định …": the body that does this task
+        return "task:" + fold(task.group(1)) if task else ""
     r = fold(m.group(2) or m.group(3) or m.group(1))
     return "làm trưởng" if r.startswith("làm trưởng") else r  # a working group's head ("làm tổ trưởng") is not a Ban's
 

@@ -22,9 +22,11 @@ from assistant.rerank import STOPWORDS
 
 _W = r"[\wà-ỹđ]"
 NEG = ("hạn chế", "siết chặt", "nghiêm cấm", "cấm", "không cho phép", "không khuyến khích", "cắt giảm", "thu hẹp",
-       "tạm dừng", "dừng", "ngừng", "loại bỏ", "xóa bỏ", "bãi bỏ", "không chấp nhận", "giảm dần")  # fmt: skip
+       "tạm dừng", "dừng", "ngừng", "loại bỏ", "xóa bỏ", "bãi bỏ", "không chấp nhận", "giảm dần", "giảm", "hạ", "tập trung hóa",
+       "thu hồi", "không thực hiện", "chấm dứt")  # fmt: skip
 POS = ("khuyến khích", "cho phép", "ưu đãi", "ưu tiên", "hỗ trợ", "đẩy mạnh", "tăng cường", "thúc đẩy", "mở rộng",
-       "chấp nhận", "tạo điều kiện", "tạo thuận lợi")  # fmt: skip
+       "chấp nhận", "tạo điều kiện", "tạo thuận lợi", "tăng dần", "tăng", "nâng", "duy trì", "phát huy")  # fmt: skip
+_NOT_CUES = re.compile(r"^(?:\s+(?:tầng|trưởng|cường))")  # "hạ tầng", "tăng trưởng": nouns, not a direction
 CUE = re.compile(rf"(?<!{_W})(" + "|".join(sorted(map(re.escape, NEG + POS), key=len, reverse=True)) + rf")(?!{_W})")
 _NOUN_USE = re.compile(r"(còn|những|các|nhiều|một số|khắc phục|mặt|điểm|yếu kém,?)\s*$")
 _NEGATION = re.compile(rf"(?<!{_W})(không|chưa|chẳng|chớ)(?!{_W})")
@@ -52,8 +54,8 @@ def _signs(t: str) -> list[tuple[int, str]]:
     out = []
     for m in CUE.finditer(t):
         cue = m.group(1)
-        if _noun_use(t, m):
-            continue  # "còn nhiều hạn chế": shortcomings, not a restriction
+        if _noun_use(t, m) or _NOT_CUES.match(t[m.end() : m.end() + 8]):
+            continue  # "còn nhiều hạn chế": shortcomings, not a restriction; "hạ tầng"
         before = t[max(0, m.start() - 20) : m.start()]
         sign = -1 if cue in NEG else 1
         if re.search(rf"(?<!{_W})không\s*$", before) and not cue.startswith("không"):
@@ -78,7 +80,8 @@ def adds_negation(statement: str, sentence: str) -> bool:
 
 def cue_terms(text: str) -> set[str]:
     """Syllables of the direction cue words in `text` (compared by direction, not by coverage)."""
-    return {w for m in CUE.finditer(fold(text)) for w in m.group(1).split()}
+    t = fold(text)
+    return {w for m in CUE.finditer(t) if not _NOT_CUES.match(t[m.end() : m.end() + 8]) for w in m.group(1).split()}
 
 
 def _terms(clause: str) -> set[str]:
@@ -157,7 +160,7 @@ def direction_difference(statement: str, sentence: str) -> DirectionDifference |
 def cue_span(text: str) -> tuple[int, int, str] | None:
     """Span of the run of direction cues in `text` ("siết chặt, hạn chế", "cho phép và khuyến khích")."""
     t = fold(text)
-    found = [m for m in CUE.finditer(t) if not _noun_use(t, m)]
+    found = [m for m in CUE.finditer(t) if not _noun_use(t, m) and not _NOT_CUES.match(t[m.end() : m.end() + 8])]
     if not found:
         return None
     end = found[0].end()
