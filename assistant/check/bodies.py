@@ -41,7 +41,7 @@ _NAME_STOP = frozenset(_NAME_STOP_WORDS.split())
 _ROLE_WORDS = (
     "chủ trì|làm cơ quan đầu mối|là cơ quan đầu mối|làm đầu mối|là đầu mối|đầu mối|làm trưởng ban|làm trưởng|làm tổ trưởng|"
     "làm phó trưởng ban|làm chủ tịch|phối hợp|lãnh đạo|chịu trách nhiệm|có trách nhiệm|theo dõi|tham mưu|báo cáo|"
-    "là cơ quan thường trực|làm cơ quan thường trực|là cơ quan chủ trì|thường trực"
+    "là cơ quan thường trực|làm cơ quan thường trực|là cơ quan chủ trì|thường trực|đứng đầu|là trưởng ban"
 )
 _ROLES = re.compile(rf"(?i)^\s*,?\s*(?:[^\s,;.]+\s+){{0,4}}?(?:(được giao)(?:\s+({_ROLE_WORDS}))?|({_ROLE_WORDS}))")
 _NAME_WORD = re.compile(r"\s+(và\s+)?([\wÀ-ỹ]+)(\s+[\wÀ-ỹ]+)?")
@@ -66,6 +66,8 @@ ROLE_CLASS = {
     "làm tổ trưởng": "team head",
     "làm chủ tịch": "head",
     "làm phó trưởng ban": "deputy",
+    "đứng đầu": "head",
+    "là trưởng ban": "head",
     "là cơ quan thường trực": "lead",
     "làm cơ quan thường trực": "lead",
     "là cơ quan chủ trì": "lead",

@@ -26,7 +26,7 @@ from assistant.normalize import fold
 ALIGN = 0.5  # weighted share of a value's context terms the directive's value must share
 _VALUE_KINDS = ("percent", "number", "year", "date", "period")
 _KIND_NAMES = {"percent": "percentage", "number": "number", "year": "year", "date": "date", "period": "deadline", "body": "body"}
-_DEADLINE = re.compile(r"hoàn thành|trước năm|chậm nhất|thời hạn|xong")
+_DEADLINE = re.compile(r"hoàn thành|trước năm|chậm nhất|thời hạn|xong|hạn chót")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _TARGET_YEAR = re.compile(r"(?:đến|vào|tới|trước|chậm nhất)(?: hết)? năm$")
 # a year a statement sets as a target or deadline ("đến năm 2030", "hoàn thành trong năm 2025", "trước 2027"), not
@@ -57,6 +57,7 @@ class Comparison:
     agreed: set[str] = field(default_factory=set)  # kinds of value the sentence states the same ("percent", "body" …)
     differed: set[str] = field(default_factory=set)  # kinds of value it states otherwise
     principal: bool = False  # the direction differs in what is principal ("A là chủ yếu" / "B là chủ yếu")
+    cue: bool = False  # the direction differs by opposite cue words in matching clauses
 
     @property
     def engaged(self) -> bool:
@@ -99,6 +100,7 @@ def _kind_name(m: Mention) -> str:
 def _values(
     comp: Comparison, stated: list[Mention], directive: list[Mention], weights: dict[str, float] | None,
     fallback: Sequence[Mention] = (),
+    deadlines: bool = False,
 ) -> None:  # fmt: skip
     """Align each stated value with the directive's of its kind; with none of its kind, a percentage is set against a
     target of all ("toàn quốc", `fallback`), a date against the years (`fallback`)."""
@@ -144,6 +146,7 @@ def _values(
             or (m.kind == "period" and m.role and best.role == m.role)
             or (best.unit == "breadcrumb" and _TARGET_YEAR.search(m.unit) and comp.figures and not comp.unaligned)
             or (_AS_DEADLINE in (m.unit, best.unit) and len(cands) == 1 and (_is_deadline(best) or _is_deadline(m)))
+            or (deadlines and m.kind == "year" and len(stated) == 1 and len(cands) == 1 and best.unit != "breadcrumb")
         ) and best.value != m.value:
             comp.differences.append(Difference(_kind_name(m), m.text, _directive_text(m, best), m.start, m.end))
             comp.figures += figure
@@ -241,9 +244,12 @@ def compare(
             directive.append(Mention("year", y, y, -1, -1, sentence_terms | frozenset(_words(sentence)), unit="breadcrumb"))
     if not any(e.kind == "year" for e in directive):  # a task's deadline given as a date ("Quý IV/2026")
         directive += [replace(e, kind="year", value=e.value[:4], unit=_AS_DEADLINE) for e in directive if e.kind == "date"]
+    # both give one deadline ("hoàn thành … trước năm 2027" / "cơ bản hoàn thành trong năm 2025"): the years compare
+    deadlines = bool(_DEADLINE.search(fold(s_text)) and _DEADLINE.search(fold(e_text)))
     for kind in _VALUE_KINDS:
         fallback = [e for e in directive if e.kind == {"percent": "all", "date": "year"}.get(kind, "")]
-        _values(comp, [m for m in stated if m.kind == kind], [e for e in directive if e.kind == kind], weights, fallback)
+        mine, theirs = [m for m in stated if m.kind == kind], [e for e in directive if e.kind == kind]
+        _values(comp, mine, theirs, weights, fallback, deadlines)
     _bodies(comp, [m for m in stated if m.kind == "body"], [e for e in directive if e.kind == "body"])
     _other_time(comp, stated, directive)
     turned = direction_difference(s_text, e_text)
@@ -251,7 +257,7 @@ def compare(
         at = fold(s_text).find(turned.stated) if turned.stated else -1
         end = at + len(turned.stated) if at >= 0 else -1
         comp.differences.append(Difference("direction", turned.stated, turned.directive, at, end))
-        comp.principal = turned.principal
+        comp.principal, comp.cue = turned.principal, turned.cue
     return comp
 
 

@@ -129,7 +129,7 @@ def decide(
         # body, only one about the same task (as well covered): a body that holds another task does not
         if values and not any(c.differed <= a.agreed and _as_good(c, s, a, sa) for _, sa, a in agree):
             return "contradicts", i, Comparison(c.statement, c.matched, values + direction)
-        enough = s.score >= th.direction or (c.principal and s.score >= th.min_coverage)
+        enough = s.score >= th.direction or ((c.principal or c.cue) and s.score >= th.min_coverage + 0.15)
         if direction and enough and not agree:
             return "contradicts", i, Comparison(c.statement, c.matched, direction)
     for i, s, c in near:

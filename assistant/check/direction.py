@@ -43,6 +43,7 @@ class DirectionDifference:
     stated: str  # the statement's cue (or principal phrase) as folded text
     directive: str
     principal: bool = False  # "B là chủ yếu" against "A là chủ yếu": specific enough to need less shared wording
+    cue: bool = False  # opposite cue words in matching clauses ("thu hẹp" / "tăng cường hợp tác quốc tế")
 
 
 def _noun_use(folded: str, m: re.Match[str]) -> bool:
@@ -142,8 +143,11 @@ def direction_difference(statement: str, sentence: str) -> DirectionDifference |
         s_kinds = {x for x, _ in s_signs}
         e_kinds = {x for x, _ in e_signs}
         if len(s_kinds) == 1 and len(e_kinds) == 1 and s_kinds != e_kinds:
-            return DirectionDifference(s_signs[0][1], e_signs[0][1])
+            return DirectionDifference(s_signs[0][1], e_signs[0][1], cue=True)
         s_neg, e_neg = _negated(clause, best[1]), _negated(best[0], terms)
+        close = len(terms & best[1]) >= 3 and 3 * len(terms & best[1]) >= 2 * len(terms)
+        if s_kinds == {-1} and not e_signs and not e_neg and close:
+            return DirectionDifference(s_signs[0][1], "")  # "hạn chế hợp tác công tư" against "Có cơ chế hợp tác công tư"
         if (s_kinds == {1} and e_neg and not e_signs) or (e_kinds == {1} and s_neg and not s_signs):
             # "cho phép soạn thảo …" against "Tuyệt đối không soạn thảo …"
             return DirectionDifference(s_signs[0][1] if s_signs else s_neg, e_signs[0][1] if e_signs else e_neg)

@@ -50,9 +50,10 @@ def dated_references(
     by_id = {meta.doc_id: meta for meta in docs.values()}
     out: list[tuple[DatedReference, DocMeta]] = []
     for m in found:
-        if m.kind != "date" or m.value.count("-") != 2:
+        if m.kind != "date" or "q" in m.value:
             continue
-        y, mo, d = (int(p) for p in m.value.split("-"))
+        parts = [int(p) for p in m.value.split("-")]
+        y, mo, d = parts if len(parts) == 3 else (parts[0], parts[1], 0)  # "tháng 12/2023": the month only
         before = [r for r in refs if 0 <= m.start - r[1] <= 4]  # "20-NQ/TW ngày …", "20-NQ/TW, ngày …"
         window = re.sub(r"(?i)\s*ngày\s*$", "", prepared[max(0, m.start - 25) : m.start])
         if before:
@@ -61,8 +62,11 @@ def dated_references(
             meta = named[0]
         else:
             continue
-        if meta is not None and meta.issued is not None:
-            out.append((DatedReference(meta.doc_id, m.text, m.start, m.end, date(y, mo, d)), meta))
+        if meta is None or meta.issued is None:
+            continue
+        if not d and (y, mo) == (meta.issued.year, meta.issued.month):
+            continue  # the right month
+        out.append((DatedReference(meta.doc_id, m.text, m.start, m.end, date(y, mo, d or 1)), meta))
     return out
 
 
