@@ -32,8 +32,10 @@ _NOUN_USE = re.compile(r"(còn|những|các|nhiều|một số|khắc phục|m�
 _NEGATION = re.compile(rf"(?<!{_W})(không|chưa|chẳng|chớ)(?!{_W})")
 _CLAUSES = re.compile(r"[;,:]|\s(?:nhưng|song|tuy nhiên|trong khi)\s")
 _PRINCIPAL_AFTER = re.compile(
-    rf"((?:{_W}+\s+){{1,4}}?)(?:là|giữ vai trò|đóng vai trò)\s+(?:chủ yếu|chủ đạo|nòng cốt|trụ cột|trung tâm|chủ thể)(?!{_W})"
+    rf"((?:{_W}+\s+){{1,4}}?)(?:là|giữ vai trò|đóng vai trò|giữ|là lực lượng|là nhân tố)\s+"
+    rf"(?:chủ yếu|chủ đạo|nòng cốt|trụ cột|trung tâm|chủ thể|quyết định|then chốt|động lực chính|hàng đầu)(?!{_W})"
 )
+_PRINCIPAL_TAKEN = re.compile(rf"lấy\s+((?:{_W}+\s*){{1,4}}?)\s+làm\s+(?:trung tâm|gốc|nền tảng|chủ thể|động lực)(?!{_W})")
 _PRINCIPAL_BEFORE = re.compile(rf"chủ yếu\s+(?:dựa vào|dựa trên|từ|do|bằng|là)\s+((?:{_W}+\s*){{1,4}})")
 _FILLER = frozenset(["trong", "đó", "thì", "mà", "là", "của", "các", "những", "định", "xác", "quyết", "nghị"])
 
@@ -110,6 +112,10 @@ def _principal(t: str) -> list[str]:
         words = [w for w in m.group(1).split() if w not in _FILLER]
         if words:
             return words[-4:]
+    for m in _PRINCIPAL_TAKEN.finditer(t):  # "lấy doanh nghiệp làm trung tâm"
+        words = [w for w in m.group(1).split() if w not in _FILLER]
+        if words:
+            return words[:4]
     for m in _PRINCIPAL_BEFORE.finditer(t):
         words = [w for w in m.group(1).split() if w not in _FILLER]
         if words:

@@ -28,13 +28,16 @@ _DATE = re.compile(
     r"|\btháng\s+(\d{1,2})\s*(?:/|-|năm)\s*((?:19|20)\d{2})\b"
     r"|(?<![\d/.,])(\d{1,2})/((?:19|20)\d{2})(?![\d/])"
     r"|\bquý\s+(I{1,3}|IV|[1-4])\s*(?:/|-|năm)\s*((?:19|20)\d{2})\b"
+    r"|\b(3|ba|6|sáu)\s+tháng\s+(?:đầu|cuối)\s+năm\s+((?:19|20)\d{2})\b"
 )
 _QUARTERS = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _PERIOD = re.compile(
     r"(?i)\b(?:hằng|hàng|mỗi|từng)\s+(quý|tháng|năm|tuần)\b|(?<=định kỳ )(\d+|sáu|ba|hai)\s+(tháng|năm|quý)\b"
     r"|\b(\d+|sáu|ba|hai)\s+(tháng|năm)\s*(?:(?:một|1)\s+lần|/\s*lần)\b"
+    r"|\b(?:sau\s+)?mỗi\s+(\d+|sáu|ba|hai|năm|mười)\s+(tháng|năm)\b|(?<=sơ kết )(\d+|ba|năm|mười)\s+(năm)\b"
+    r"|(?<=tổng kết )(\d+|ba|năm|mười)\s+(năm)\b"
 )
-_WORD_NUMBERS = {"hai": 2, "ba": 3, "sáu": 6}
+_WORD_NUMBERS = {"hai": 2, "ba": 3, "năm": 5, "sáu": 6, "mười": 10}
 _REPORTING = re.compile(r"(?i)báo cáo|sơ kết|tổng kết")
 _NUM = r"\d+(?:[.,]\d+)*"
 _PERCENT = re.compile(rf"({_NUM})(?:\s*[-–]\s*({_NUM}))?\s*(?:%|phần trăm)")
@@ -45,7 +48,7 @@ _PERIOD_MONTHS = {"tuần": 0.25, "tháng": 1, "quý": 3, "năm": 12}
 _CLAUSE = re.compile(r"[.;:!?,()|\n]")
 _BOUNDS = (
     ("min", r"tối thiểu|ít nhất|không dưới|không thấp hơn|không ít hơn|trên|hơn|vượt|từ"),
-    ("max", r"tối đa|không quá|không vượt quá|dưới|không cao hơn|nhiều nhất|chỉ"),
+    ("max", r"tối đa|không quá|không vượt quá|dưới|không cao hơn|nhiều nhất|chỉ|chưa đến|chưa tới|chưa quá"),
     ("approx", r"khoảng|xấp xỉ|gần|chừng|độ"),
 )
 _BOUND_BEFORE = [(b, re.compile(rf"(?i)(?<![\wÀ-ỹ])(?:{words})(?:\s+(?:mức|bằng|là))?\s*$")) for b, words in _BOUNDS]
@@ -119,6 +122,11 @@ def _dates(text: str, out: list[Mention], used: list[tuple[int, int]]) -> None:
         if g[10]:
             _take(out, used, text, "date", f"{g[11]}-q{_QUARTERS[g[10].lower()]}", m.start(), m.end())
             continue
+        if g[12]:  # "6 tháng đầu năm 2025": the first half; "3 tháng cuối năm": the last quarter
+            late = "cuối" in m.group(0)
+            part = f"h{2 if late else 1}" if g[12] in ("6", "sáu") else f"q{4 if late else 1}"
+            _take(out, used, text, "date", f"{g[13]}-{part}", m.start(), m.end())
+            continue
         if g[0] or g[3]:
             d, mo, y = (g[0], g[1], g[2]) if g[0] else (g[3], g[4], g[5])
         else:
@@ -138,7 +146,7 @@ def _periods(text: str, out: list[Mention], used: list[tuple[int, int]]) -> None
         if m.group(1):
             months = _PERIOD_MONTHS[m.group(1).lower()]
         else:
-            n, unit = (m.group(2), m.group(3)) if m.group(2) else (m.group(4), m.group(5))
+            n, unit = next((m.group(i), m.group(i + 1)) for i in range(2, 12, 2) if m.group(i))
             count = int(n) if n.isdigit() else _WORD_NUMBERS[n.lower()]
             months = count * _PERIOD_MONTHS[unit.lower()]
         prefix = "định kỳ" if fold(text[max(0, m.start() - 8) : m.start()]).strip() == "định kỳ" else ""

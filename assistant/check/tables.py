@@ -54,4 +54,8 @@ def reading(header: list[str], row: list[str]) -> str:
         label = " ".join(c for i, c in enumerate(row) if i not in years and not c.isdigit())
         return "; ".join(f"{label} {fold(header[i])} đạt {row[i]}" for i in years if row[i])
     parts = [_cell(h, c) for h, c in zip(header, row, strict=True) if not (fold(h) in ("tt", "stt") and c.isdigit())]
-    return " | ".join(p for p in parts if p)
+    # cells of one row speak of one thing: joined so that a value's words reach the row's label ("Quy mô kinh tế số —
+    # % GDP — Đạt tối thiểu 30%"), while a body's role stays with its cell
+    return " | ".join(p for p in parts if p and (" chủ trì" in p or p.startswith(("phối hợp", "báo cáo")))) + (
+        " — " + " — ".join(p for p in parts if p and not (" chủ trì" in p or p.startswith(("phối hợp", "báo cáo"))))
+    )

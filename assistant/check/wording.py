@@ -31,6 +31,8 @@ _SYNONYMS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("một thập kỷ", "một thập niên", "mười năm"), "10 năm"),
     (("hai thập kỷ", "hai thập niên", "hai mươi năm"), "20 năm"),
     (("đảm bảo",), "bảo đảm"),
+    (("bình quân",), "trung bình"),
+    (("hoàn tất", "hoàn thành xong"), "hoàn thành"),
     (("có trách nhiệm", "chịu trách nhiệm chính"), "chịu trách nhiệm"),
     (("làm đầu mối", "là cơ quan đầu mối", "làm cơ quan đầu mối", "là đầu mối"), "đầu mối"),
     (("nghiên cứu và phát triển",), "nghiên cứu phát triển"),

@@ -77,8 +77,8 @@ def test_a_task_table_row_is_read_by_its_headers() -> None:
     )
     [(text, _, reading)] = split(table)
     assert text.startswith("| 1 | Xây dựng") and reading == (
-        "Xây dựng Trung tâm dữ liệu | Sở Thông tin và Truyền thông chủ trì | phối hợp với Sở Tài chính, Sở Tư pháp"
-        " | thời hạn hoàn thành Quý IV/2026"
+        "Sở Thông tin và Truyền thông chủ trì | phối hợp với Sở Tài chính, Sở Tư pháp — Xây dựng Trung tâm dữ liệu"
+        " — thời hạn hoàn thành Quý IV/2026"
     )
     diffs = compare("Sở Tài chính chủ trì xây dựng Trung tâm dữ liệu, hoàn thành trong năm 2025.", reading).differences
     assert [(d.kind, d.stated, d.directive) for d in diffs] == [
