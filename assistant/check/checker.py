@@ -224,7 +224,8 @@ class Checker:
 
     def _compare(self, statement: str, s: Scored, pool: Pool, weights: dict[str, float]) -> Comparison:
         crumb = pool.hits[s.sentence.hit_index].chunk.breadcrumb_text
-        return compare(statement, s.sentence.reading, crumb, weights, heading=s.sentence.heading)
+        close = s.score >= self._cons_cov + 0.1
+        return compare(statement, s.sentence.reading, crumb, weights, heading=s.sentence.heading, close=close)
 
     def _figures(
         self, statement: str, scored: list[Scored], ranked: list[Scored], comps: list[Comparison], pool: Pool,

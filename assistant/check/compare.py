@@ -52,6 +52,7 @@ class Comparison:
     matched: int = 0
     differences: list[Difference] = field(default_factory=list)
     unaligned: list[Mention] = field(default_factory=list)  # statement figures the sentence does not state
+    loose: list[Mention] = field(default_factory=list)  # its years, cycles, deadlines the sentence has, not aligned
 
     figures: int = 0  # percentages and numbers of the statement that the sentence states too, same or not
     agreed: set[str] = field(default_factory=set)  # kinds of value the sentence states the same ("percent", "body" …)
@@ -124,6 +125,7 @@ def _values(
     comp: Comparison, stated: list[Mention], directive: list[Mention], weights: dict[str, float] | None,
     fallback: Sequence[Mention] = (),
     deadlines: bool = False,
+    close: bool = False,
 ) -> None:  # fmt: skip
     """Align each stated value with the directive's of its kind; with none of its kind, a percentage is set against a
     target of all ("toàn quốc", `fallback`), a date against the years (`fallback`)."""
@@ -170,12 +172,15 @@ def _values(
             or (best.unit == "breadcrumb" and _TARGET_YEAR.search(m.unit) and comp.figures and not comp.unaligned)
             or (_AS_DEADLINE in (m.unit, best.unit) and len(cands) == 1 and (_is_deadline(best) or _is_deadline(m)))
             or (deadlines and m.kind == "year" and len(stated) == 1 and len(cands) == 1 and best.unit != "breadcrumb")
+            or (close and m.kind in ("year", "period") and len(stated) == len(cands) == 1 and best.unit != "breadcrumb")
         ) and best.value != m.value:
             comp.differences.append(Difference(_kind_name(m), m.text, _directive_text(m, best), m.start, m.end))
             comp.figures += figure
             comp.differed.add(m.kind)
         elif figure:
             comp.unaligned.append(m)
+        elif m.kind in ("year", "period") or (m.kind == "date" and _is_deadline(m)):
+            comp.loose.append(m)  # a target year, cycle or deadline the sentence states otherwise or not at all
 
 
 def _other_time(comp: Comparison, stated: list[Mention], directive: list[Mention]) -> None:
@@ -252,10 +257,12 @@ def heading_bodies(heading: str, sentence: str) -> list[Mention]:
 
 
 def compare(
-    statement: str, sentence: str, breadcrumb: str = "", weights: dict[str, float] | None = None, heading: str = ""
-) -> Comparison:
+    statement: str, sentence: str, breadcrumb: str = "", weights: dict[str, float] | None = None, heading: str = "",
+    *, close: bool = False,
+) -> Comparison:  # fmt: skip
     """Compare a statement's values, bodies and direction with one directive sentence (and its breadcrumb's years;
-    `heading`: the line above a list item that names the body whose duties the list gives)."""
+    `heading`: the line above a list item that names the body whose duties the list gives; `close`: the sentence
+    covers the statement well, so its one year or cycle is the statement's)."""
     s_text, stated = mentions(statement)
     e_text, directive = mentions(sentence)
     if not any(e.kind == "body" and e.role for e in directive):
@@ -272,7 +279,7 @@ def compare(
     for kind in _VALUE_KINDS:
         fallback = [e for e in directive if e.kind == {"percent": "all", "date": "year"}.get(kind, "")]
         mine, theirs = [m for m in stated if m.kind == kind], [e for e in directive if e.kind == kind]
-        _values(comp, mine, theirs, weights, fallback, deadlines)
+        _values(comp, mine, theirs, weights, fallback, deadlines, close)
     _bodies(comp, [m for m in stated if m.kind == "body"], [e for e in directive if e.kind == "body"])
     _other_time(comp, stated, directive)
     turned = direction_difference(s_text, e_text)

@@ -133,7 +133,7 @@ def decide(
         if direction and enough and not agree:
             return "contradicts", i, Comparison(c.statement, c.matched, direction)
     for i, s, c in near:
-        if c.differences or c.unaligned or adds_negation(statement, s.sentence.text) or not ev.named[i]:
+        if c.differences or c.unaligned or c.loose or adds_negation(statement, s.sentence.text) or not ev.named[i]:
             continue
         if has_figures and not c.figures:
             continue

@@ -55,6 +55,8 @@ _BOUND_BEFORE = [(b, re.compile(rf"(?i)(?<![\wÀ-ỹ])(?:{words})(?:\s+(?:mức|
 _BOUND_AFTER = re.compile(r"(?i)^\s*(?:%\s*)?(?:trở lên|trở xuống)")
 _WORD_COUNT = re.compile(r"(?i)(?<![\wÀ-ỹ])(một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)(?=\s+lần(?![\wÀ-ỹ]))")
 _COUNTS = {"một": 1, "hai": 2, "ba": 3, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9, "mười": 10}
+_ROMAN = re.compile(r"(?<![\wÀ-ỹ])(khóa|khoá|Khóa|Khoá|Đại hội|đại hội)\s+([IVXL]{1,6})(?![\wÀ-ỹ])")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
 _ALL = re.compile(r"(?i)(?<![\wÀ-ỹ])(toàn quốc|toàn dân|phổ cập|tất cả|toàn bộ)(?![\wÀ-ỹ])")
 
 
@@ -206,6 +208,19 @@ def _bodies(text: str, out: list[Mention]) -> None:
         out.append(Mention("body", b.key, b.name, b.start, b.end, context(text, b.start, b.end), role=b.role))
 
 
+def _roman(numeral: str) -> int:
+    values = [_ROMAN_VALUES[c] for c in numeral]
+    return sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
+
+
+def _terms_of_office(text: str, out: list[Mention], used: list[tuple[int, int]]) -> None:
+    """ "khóa XI", "Đại hội XIII": which term or congress, compared as a number."""
+    for m in _ROMAN.finditer(text):
+        s, e = m.span(2)
+        if _free(used, s, e):
+            _take(out, used, text, "number", str(_roman(m.group(2))), s, e, unit="khóa " + fold(m.group(1)))
+
+
 def _universal(text: str, out: list[Mention]) -> None:
     """ "toàn quốc", "phổ cập", "tất cả" …: a target of all (100%), compared with a percentage of the same thing."""
     for m in _ALL.finditer(text):
@@ -218,6 +233,7 @@ def mentions(raw: str) -> tuple[str, list[Mention]]:
     used = _masked(text)
     out: list[Mention] = []
     _dates(text, out, used)
+    _terms_of_office(text, out, used)
     _periods(text, out, used)
     _numbers(text, out, used)
     _bodies(text, out)
