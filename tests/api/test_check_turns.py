@@ -28,9 +28,10 @@ from tests.api.conftest import ANSWERABLE, GOOD_OUTPUT, Office, make_office, sse
 from tests.fakes import HashEmbedder, ScriptedGenerator
 
 # three statements the rules leave to the model, and one they decide (a figure that differs)
-M1 = "Nghị quyết xác định người đứng đầu cấp ủy chỉ phối hợp, không chịu trách nhiệm về kết quả chuyển đổi số tại địa phương."
+# (reversals with no negation or cue word: the check's rules decide those with one, as contradictions)
+M1 = "Nghị quyết xác định người đứng đầu cấp ủy chỉ phối hợp, cấp phó chịu trách nhiệm về kết quả chuyển đổi số tại địa phương."
 R = "Kinh tế số chiếm 30% GRDP của tỉnh vào năm 2030."
-M2 = "Người dân và doanh nghiệp chỉ là đối tượng thụ hưởng, không phải là chủ thể của chuyển đổi số trong tỉnh."
+M2 = "Người dân và doanh nghiệp chỉ thụ hưởng kết quả chuyển đổi số; cơ quan nhà nước quyết định mọi việc trong tỉnh."
 M3 = "Dữ liệu là tài nguyên thứ yếu; an toàn, an ninh mạng có thể tách rời khỏi quá trình chuyển đổi số của tỉnh."
 S = "Tỉnh Hòa Lâm xây dựng 12 trạm sạc xe điện công cộng tại các huyện miền núi trong năm 2026."
 DRAFT = f"# BÁO CÁO kết quả thực hiện Nghị quyết số 15-NQ/TU\n\n{M1}\n\n{R}\n\n{M2}\n\n{M3}\n"

@@ -60,6 +60,7 @@ def make(index_dir: Path, tmp_path: Path) -> Iterator[object]:
     def build(outputs: list[str] | None = None) -> tuple[Pipeline, ScriptedGenerator]:
         gen = ScriptedGenerator(outputs or [])
         p = Pipeline(Settings(index_dir=index_dir, model_dir=tmp_path / "m"), embedder=HashEmbedder(), generator=gen)
+        p.checker.use_model = True  # rules-only is the default; these tests are about the model's part
         made.append(p)
         return p, gen
 
@@ -292,3 +293,14 @@ def test_a_bare_document_name_is_not_judged_but_its_date_still_is(make) -> None:
     assert gen.prompts == []
     dated = check(p, "Nghị quyết số 15-NQ/TU ngày 12/3/2023 của Tỉnh ủy về đẩy mạnh chuyển đổi số")
     assert dated.verdict == "contradicts" and dated.differences[0].kind == "date"
+
+
+def test_rules_only_by_default(index_dir: Path, tmp_path: Path) -> None:
+    gen = ScriptedGenerator([json.dumps({"verdict": "contradicts", "evidence": 1})])
+    p = Pipeline(Settings(index_dir=index_dir, model_dir=tmp_path / "m"), embedder=HashEmbedder(), generator=gen)
+    try:
+        c = check(p, NOT_RESPONSIBLE)
+        assert c.method == "rules" and c.verdict != "contradicts"
+        assert gen.prompts == []  # the model was never asked
+    finally:
+        p.close()
