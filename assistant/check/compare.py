@@ -193,7 +193,8 @@ def _other_time(comp: Comparison, stated: list[Mention], directive: list[Mention
     moved = [d for d in comp.differences if d.kind in ("percentage", "number")]
     if not moved:
         return
-    comp.differences = [d for d in comp.differences if d not in moved]
+    comp.differences = [d for d in comp.differences if d not in moved and d.kind not in ("year", "deadline")]
+    comp.differed.discard("year")
     comp.unaligned += [m for m in stated if m.kind in ("percent", "number") and any(d.start == m.start for d in moved)]
     comp.differed -= {"percent", "number"}
 

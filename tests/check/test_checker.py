@@ -295,9 +295,10 @@ def test_a_bare_document_name_is_not_judged_but_its_date_still_is(make) -> None:
     assert dated.verdict == "contradicts" and dated.differences[0].kind == "date"
 
 
-def test_rules_only_by_default(index_dir: Path, tmp_path: Path) -> None:
+def test_rules_only_when_the_model_is_off(index_dir: Path, tmp_path: Path) -> None:
     gen = ScriptedGenerator([json.dumps({"verdict": "contradicts", "evidence": 1})])
     p = Pipeline(Settings(index_dir=index_dir, model_dir=tmp_path / "m"), embedder=HashEmbedder(), generator=gen)
+    p.checker.use_model = False
     try:
         c = check(p, NOT_RESPONSIBLE)
         assert c.method == "rules" and c.verdict != "contradicts"
