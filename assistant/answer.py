@@ -67,14 +67,15 @@ class Answerer(CopyDesign):
         top_k: int = 10,
         prompt_passages: int = 3,
         prompt_sentences: int = 4,
-        min_coverage: float = 0.35,
+        min_coverage: float = 0.25,
         min_sentence_coverage: float = 0.5,
         mode: str = "choose",
         answer_tokens: int = 320,
         units: int = 6,
-        unit_tokens: int = 380,
+        unit_tokens: int = 320,
         model_weight: float = 0.5,
         none_threshold: float = 0.5,
+        min_confidence: float = 0.15,
         sure_coverage: float = 0.8,
     ) -> None:
         self.retriever = retriever
@@ -93,6 +94,7 @@ class Answerer(CopyDesign):
         self.unit_tokens = unit_tokens
         self.model_weight = model_weight
         self.none_threshold = none_threshold
+        self.min_confidence = min_confidence
         self.sure_coverage = sure_coverage
 
     def ask(self, question: str, filters: Filters | None = None, history: list[Turn] | None = None) -> Answer:
@@ -170,7 +172,8 @@ class Answerer(CopyDesign):
         timings["choice_coverage"] = shown[0].coverage
         messages = choose.build_messages(self._choose_tpl, question, shown, hits)
         steps = choose.converse(
-            self._gen, messages, shown, weight=self.model_weight, none_threshold=self.none_threshold,
+            self._gen, messages, shown, search_q, weight=self.model_weight, none_threshold=self.none_threshold,
+            min_confidence=self.min_confidence,
             sure=shown[0].coverage >= self.sure_coverage, timings=timings,
         )  # fmt: skip
         prose = AnswerTextStream()
@@ -195,8 +198,8 @@ class Answerer(CopyDesign):
         return self._compose_units(question, outcome.prose, [shown[i - 1] for i in outcome.ids], hits)
 
     def _compose_units(self, question: str, prose: str, chosen: list[Unit], hits: list[Hit]) -> Answer:
-        citations = list({c.n: c for c in (self._unit_citation(u, hits) for u in chosen)}.values())
-        marks = "".join(f"[{c.n}]" for c in citations)
+        citations = [self._unit_citation(u, hits) for u in chosen]
+        marks = "".join(f"[{n}]" for n in dict.fromkeys(c.n for c in citations))
         why = choose.ungrounded(prose, chosen, hits, question)
         if why is None:
             return Answer(question, f"{prose} {marks}", "generated", citations=citations, passages=hits)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.cite import numbers
+from assistant.evidence import asks_for_quantity, gives_quantity
 from assistant.normalize import plain_text
 from assistant.rerank import key_terms
 from assistant.types import ChatMessage, Generator, Hit
@@ -37,8 +38,7 @@ ANSWER_CHARS = 200  # bound of the answer text: it bounds generation time
 @dataclass(frozen=True)
 class ChooseTemplates:
     system: str
-    example_user: str
-    example_assistant: str
+    examples: tuple[tuple[str, str], ...]  # (user turn, assistant reply): one where no unit answers, then one that does
     user: str
 
     @classmethod
@@ -49,15 +49,16 @@ class ChooseTemplates:
                 raise FileNotFoundError(f"prompt template missing: {path}")
             return path.read_text("utf-8").strip()
 
-        return cls(read("system.txt"), read("example_user.txt"), read("example_assistant.json"), read("user.txt"))
+        examples = tuple((read(f"{n}_user.txt"), read(f"{n}_assistant.json")) for n in ("example2", "example"))
+        return cls(read("system.txt"), examples, read("user.txt"))
 
 
 def build_messages(tpl: ChooseTemplates, question: str, units: list[Unit], hits: list[Hit]) -> list[ChatMessage]:
-    """System prompt and example (an identical prefix for every question, cached by llama.cpp), then the units."""
+    """System prompt and examples (an identical prefix for every question, cached by llama.cpp), then the units."""
+    shots = [ChatMessage(role, text) for user, reply in tpl.examples for role, text in (("user", user), ("assistant", reply))]
     return [
         ChatMessage("system", tpl.system),
-        ChatMessage("user", tpl.example_user),
-        ChatMessage("assistant", tpl.example_assistant),
+        *shots,
         ChatMessage("user", tpl.user.format(units=render_units(units, hits), question=question.strip())),
     ]
 
@@ -95,7 +96,7 @@ def evidence_prefix(ids: list[int], units: list[Unit]) -> str:
 class Decision:
     first: int  # 1-based id of the unit to answer from; 0: none answers
     none: float  # the model's probability of "S0" (0.0 without probabilities)
-    top: float  # the model's probability of the chosen first unit (1.0 without probabilities)
+    top: float  # the model's highest probability of any unit (1.0 without probabilities)
 
 
 def decide(units: list[Unit], probs: dict[str, float] | None, *, weight: float) -> Decision:
@@ -114,7 +115,33 @@ def decide(units: list[Unit], probs: dict[str, float] | None, *, weight: float) 
     p = {int(k): v / total for k, v in probs.items()}
     combined = [weight * p.get(i + 1, 0.0) + (1 - weight) * share[i] for i in range(len(units))]
     first = 1 + max(range(len(units)), key=lambda i: combined[i])
-    return Decision(first, p.get(0, 0.0), p.get(first, 0.0))
+    return Decision(first, p.get(0, 0.0), max(p.get(i + 1, 0.0) for i in range(len(units))))
+
+
+# A question that asks for several things: a list ("những", "các … nào", "gồm"), a comparison, or two asks.
+_SEVERAL = re.compile(r"(?<!\w)(những|bao gồm|gồm|so sánh|khác nhau|lần lượt|từng|các [^?]{0,40}(nào|gì))(?!\w)")
+_ASKS = re.compile(r"(?<!\w)(bao nhiêu|nào|gì|khi nào|ai|ra sao|thế nào)(?!\w)")
+EXTRA_MIN_PROB = 0.1  # an extra id the model did not weigh this much as the first is a habit, not a choice
+
+
+def asks_several(question: str) -> bool:
+    q = question.lower()
+    return bool(_SEVERAL.search(q)) or len(_ASKS.findall(q)) >= 2
+
+
+def extras(found: list[int], units: list[Unit], first: int, probs: dict[str, float] | None, question: str) -> list[int]:
+    """The further ids the model wrote that are kept (at most two): those it had weighed as a first choice, or,
+    for a question that asks for several things, those covering at least half of what the first unit covers."""
+    several = asks_several(question)
+    total = sum((probs or {}).values()) or 1.0
+    kept: list[int] = []
+    for i in dict.fromkeys(found):
+        if i == first:
+            continue
+        weighed = probs is not None and probs.get(str(i), 0.0) / total >= EXTRA_MIN_PROB
+        if weighed or (several and units[i - 1].coverage >= 0.5 * units[first - 1].coverage):
+            kept.append(i)
+    return kept[:2]
 
 
 @dataclass
@@ -127,8 +154,8 @@ class Outcome:
 
 
 def converse(
-    gen: Generator, messages: list[ChatMessage], units: list[Unit], *, weight: float, none_threshold: float, sure: bool,
-    timings: dict[str, float],
+    gen: Generator, messages: list[ChatMessage], units: list[Unit], question: str, *, weight: float,
+    none_threshold: float, min_confidence: float, sure: bool, timings: dict[str, float],
 ) -> Steps[tuple[str, object], None, Outcome]:  # fmt: skip
     """The conversation of the `choose` design. Yields ("units", ids) once the units are known and ("token",
     piece) for each piece of the reply; returns the outcome. Raises RuntimeError from the backend."""
@@ -137,15 +164,15 @@ def converse(
     decision = decide(units, probs, weight=weight)
     timings["choice_none"], timings["choice_top"] = decision.none, decision.top
     if probs is None:
-        return (yield from _in_one_go(gen, messages, units, sure))
+        return (yield from _in_one_go(gen, messages, units, question, sure))
     if decision.none >= none_threshold and not sure:
         return Outcome([], note=f"mô hình cho rằng không câu nào trả lời câu hỏi (xác suất {decision.none:.2f})")
+    if decision.top < min_confidence and not sure:
+        return Outcome([], note=f"mô hình không chắc câu nào trả lời câu hỏi (xác suất cao nhất {decision.top:.2f})")
     head = f"{PREFIX}{decision.first}"
     tail = "".join(gen.stream(messages, prefix=head, grammar=ids_grammar(n)))
     found = [int(i) for i in re.findall(r"\d+", tail) if 1 <= int(i) <= n]
-    ids = list(dict.fromkeys([decision.first, *found]))
-    lead = units[ids[0] - 1].coverage
-    ids = [ids[0], *(i for i in ids[1:] if units[i - 1].coverage >= 0.5 * lead)][:3]
+    ids = [decision.first, *extras(found, units, decision.first, probs, question)]
     yield ("units", ids)
     prefix = evidence_prefix(ids, units)
     yield ("token", prefix)
@@ -161,7 +188,7 @@ def converse(
 
 
 def _in_one_go(
-    gen: Generator, messages: list[ChatMessage], units: list[Unit], sure: bool
+    gen: Generator, messages: list[ChatMessage], units: list[Unit], question: str, sure: bool
 ) -> Steps[tuple[str, object], None, Outcome]:
     """Without probabilities: the whole reply under a JSON schema whose ids are those shown."""
     pieces: list[str] = []
@@ -174,11 +201,13 @@ def _in_one_go(
         if not sure:
             return Outcome([], note="mô hình cho rằng không câu nào trả lời câu hỏi")
         valid = [1]
+    valid = [valid[0], *extras(valid[1:], units, valid[0], None, question)]
     yield ("units", valid)
     return Outcome(valid, prose)
 
 
 _ID = re.compile(r"S(\d+)")
+_ASKS_AGAIN = re.compile(r"(?<!\w)(bao nhiêu|là gì|khi nào|cơ quan nào)(?!\w)")
 
 
 def parse_reply(raw: str) -> tuple[list[int], str]:
@@ -206,6 +235,10 @@ def ungrounded(answer: str, units: list[Unit], hits: list[Hit], question: str) -
     """
     if not answer:
         return "câu trả lời trống"
+    if "?" in answer or _ASKS_AGAIN.search(answer.lower()):
+        return "câu trả lời chỉ nhắc lại câu hỏi"
+    if asks_for_quantity(question) and not gives_quantity(question, [answer]):
+        return "câu trả lời không có con số hay mốc thời gian mà câu hỏi cần"
     context = " ".join(
         f"{hits[u.hit_index].meta.doc_id} {hits[u.hit_index].chunk.breadcrumb_text} {u.lead} {u.text}" for u in units
     )

@@ -173,7 +173,8 @@ class Pipeline:
             min_coverage=s.min_evidence_coverage,
             min_sentence_coverage=s.min_sentence_coverage, mode=s.answer_mode, answer_tokens=s.llm_max_tokens,
             units=s.answer_units, unit_tokens=s.answer_unit_tokens, model_weight=s.choice_model_weight,
-            none_threshold=s.choice_none_threshold, sure_coverage=s.choice_sure_coverage,
+            none_threshold=s.choice_none_threshold, min_confidence=s.choice_min_confidence,
+            sure_coverage=s.choice_sure_coverage,
         )  # fmt: skip
 
     @cached_property

@@ -140,7 +140,7 @@ class Settings(BaseSettings):
     )
     answer_units: int = Field(default=6, ge=1, le=9, description="Most evidence units shown to the model (`choose`).")
     answer_unit_tokens: int = Field(
-        default=380, ge=50, description="Token budget of the evidence units in the prompt (`choose`); at least two are shown."
+        default=320, ge=50, description="Token budget of the evidence units in the prompt (`choose`); at least two are shown."
     )
     choice_model_weight: float = Field(
         default=0.5,
@@ -156,6 +156,13 @@ class Settings(BaseSettings):
         description="The model's probability of 'no unit answers' at or above which the answer is refused, unless the "
         "best unit covers at least `choice_sure_coverage` of the question (`choose`).",
     )
+    choice_min_confidence: float = Field(
+        default=0.15,
+        ge=0,
+        le=1,
+        description="The model's highest probability of any unit under which the answer is refused (it has no clear "
+        "choice), unless the best unit covers at least `choice_sure_coverage` of the question (`choose`).",
+    )
     choice_sure_coverage: float = Field(
         default=0.8,
         ge=0,
@@ -164,7 +171,7 @@ class Settings(BaseSettings):
         "does not refuse (`choose`).",
     )
     min_evidence_coverage: float = Field(
-        default=0.35,
+        default=0.25,
         ge=0,
         le=1,
         description="IDF-weighted share of the question's key terms that the best passages must contain, "

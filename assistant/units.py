@@ -117,24 +117,17 @@ def shown_units(units: list[Unit], *, limit: int, budget: int, count_tokens: Cal
 
 
 def render_units(units: list[Unit], hits: list[Hit]) -> str:
-    """Units under their document number and breadcrumb, shown once per group; ids S1 … Sn in score order."""
-    order: list[tuple[int, str]] = []  # groups of (passage, lead-in), passages in order of their best unit
-    for u in units:
-        if (u.hit_index, u.lead) not in order:
-            order.append((u.hit_index, u.lead))
-    first = {hi: i for i, (hi, _) in reversed(list(enumerate(order)))}
-    order.sort(key=lambda g: first[g[0]])
+    """Units under their document number and breadcrumb, each shown once (groups in order of their best unit),
+    a lead-in line once above its units; ids S1 … Sn in score order."""
+    groups: dict[tuple[str, str], dict[str, list[int]]] = {}
+    for i, u in enumerate(units, 1):
+        hit = hits[u.hit_index]
+        groups.setdefault((hit.meta.doc_id, hit.chunk.breadcrumb_text), {}).setdefault(u.lead, []).append(i)
     lines: list[str] = []
-    last_hit = -1
-    for hi, lead in order:
-        if hi != last_hit:
-            hit = hits[hi]
-            crumb = hit.chunk.breadcrumb_text
-            lines.append(f"## {hit.meta.doc_id}" + (f" › {plain_text(crumb)}" if crumb else ""))
-            last_hit = hi
-        if lead:
-            lines.append(plain_text(lead))
-        for i, u in enumerate(units, 1):
-            if u.hit_index == hi and u.lead == lead:
-                lines.append(f"S{i}: {plain_text(u.text)}")
+    for (doc_id, crumb), leads in groups.items():
+        lines.append(f"## {doc_id}" + (f" › {plain_text(crumb)}" if crumb else ""))
+        for lead, ids in leads.items():
+            if lead:
+                lines.append(plain_text(lead))
+            lines.extend(f"S{i}: {plain_text(units[i - 1].text)}" for i in ids)
     return "\n".join(lines)

@@ -21,7 +21,7 @@ from assistant.types import Answer, Hit
 from tests.fakes import HashEmbedder, ScriptedGenerator
 
 GRDP_Q = "Nghị quyết 15 đặt mục tiêu chi cho nghiên cứu và phát triển đến năm 2030 là bao nhiêu phần trăm GRDP?"
-UNANSWERABLE_Q = "Tỉnh Hòa Lâm đặt mục tiêu bao nhiêu khách du lịch quốc tế?"
+UNANSWERABLE_Q = "Sản lượng cà phê xuất khẩu của tỉnh đạt bao nhiêu tấn?"
 
 MakePipe = Callable[..., tuple[Pipeline, ScriptedGenerator]]
 

@@ -24,7 +24,7 @@ from tests.fakes import HashEmbedder, ScriptedGenerator
 
 SAMPLE_IDS = {"15-NQ/TU", "08-KL/TU", "112/KH-UBND", "45-BC/TU", "05-CT/TU"}
 ANSWERABLE = "Nghị quyết số 15-NQ/TU đặt mục tiêu kinh tế số chiếm bao nhiêu phần trăm GRDP của tỉnh Hòa Lâm đến năm 2030?"
-UNANSWERABLE = "Tỉnh Hòa Lâm đặt mục tiêu bao nhiêu khách du lịch quốc tế?"
+UNANSWERABLE = "Sản lượng cà phê xuất khẩu của tỉnh đạt bao nhiêu tấn?"
 QUOTE = "Kinh tế số chiếm 25% GRDP của tỉnh."
 # Cites the quote from each of the first three passages: whichever holds it verifies, the rest are dropped,
 # so the answer is "generated" however the ranking among those three changes.

@@ -61,7 +61,7 @@ def test_a_run_of_an_uploaded_items_file_with_answers(office: Office) -> None:
         {"id": "u1", "question": "Nghị quyết số 15-NQ/TU đặt mục tiêu kinh tế số chiếm bao nhiêu phần trăm GRDP của "
          "tỉnh Hòa Lâm đến năm 2030?", "expected_docs": ["15-NQ/TU"], "answerable": True,
          "expected_quotes": ["Kinh tế số chiếm 25% GRDP của tỉnh."]},
-        {"id": "u2", "question": "Tỉnh Hòa Lâm đặt mục tiêu bao nhiêu khách du lịch quốc tế?", "expected_docs": [],
+        {"id": "u2", "question": "Sản lượng cà phê xuất khẩu của tỉnh đạt bao nhiêu tấn?", "expected_docs": [],
          "answerable": False},
     ]  # fmt: skip
     with office.client("reviewer") as reviewer:
