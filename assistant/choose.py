@@ -55,7 +55,7 @@ class ChooseTemplates:
 
 def build_messages(tpl: ChooseTemplates, question: str, units: list[Unit], hits: list[Hit]) -> list[ChatMessage]:
     """System prompt and examples (an identical prefix for every question, cached by llama.cpp), then the units."""
-    shots = [ChatMessage(role, text) for user, reply in tpl.examples for role, text in (("user", user), ("assistant", reply))]
+    shots = [m for user, reply in tpl.examples for m in (ChatMessage("user", user), ChatMessage("assistant", reply))]
     return [
         ChatMessage("system", tpl.system),
         *shots,
