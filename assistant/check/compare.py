@@ -224,8 +224,8 @@ def _bodies(comp: Comparison, stated: list[Mention], directive: list[Mention]) -
         same = [e for e in directive if same_body(m.value, e.value)]
         if any(not cls or not e.role or role_class(e.role) == cls for e in same):
             comp.matched += 1
-            if cls:
-                comp.agreed.add("body")
+            if cls and any(role_class(e.role) == cls for e in same):
+                comp.agreed.add("body")  # the same body in the same role; named without one is no agreement on it
             continue
         swapped = [
             e for e in directive if role_class(e.role) == cls and not same_body(e.value, m.value)
