@@ -30,15 +30,13 @@ from dataclasses import replace
 from assistant.catalog import Catalog
 from assistant.check import references
 from assistant.check.compare import Comparison, Difference, compare, cue_terms, rewrite
-from assistant.check.decide import Evidence, Thresholds, decide, named_objects, names_present
+from assistant.check.decide import Evidence, Thresholds, decide, evidence
 from assistant.check.direction import has_principal
 from assistant.check.judge import CheckTemplates, focus, judge, suggest_rewrite
-from assistant.check.mentions import mentions
 from assistant.check.plan import CheckPlan, compare_index, pin
 from assistant.check.pool import Directives, Pool, Scored
 from assistant.check.results import CheckReport, StatementCheck, Verdict
 from assistant.check.statements import Statement, names_a_document, split_statements
-from assistant.check.wording import Wording
 from assistant.cite import Claim, verify
 from assistant.docnumbers import find_refs, prepare, reference_spans
 from assistant.keyword import tokenize
@@ -216,7 +214,7 @@ class Checker:
         comps = [self._compare(st.text, s, pool, weights) for s in ranked]
         if any(c.unaligned for c in comps) or not any(c.engaged for c in comps) or has_principal(st.text):
             ranked, comps = self._figures(st.text, scored, ranked, comps, pool, weights)
-        verdict, used, comp, method = self._decide(st, ranked, comps, self._evidence(st.text, ranked, pool, own), terms, weights)
+        verdict, used, comp, method = self._decide(st, ranked, comps, evidence(st.text, ranked, pool, own), terms, weights)
         cites = self._cite(ranked, pool.hits, first=used)
         diffs: tuple[Difference, ...] = ()
         fix: str | None = None
@@ -261,16 +259,6 @@ class Checker:
                 if len(extra) == 2:
                     break
         return ranked + [s for s, _ in extra], comps + [c for _, c in extra]
-
-    def _evidence(self, statement: str, ranked: list[Scored], pool: Pool, own: Wording) -> Evidence:
-        names = named_objects(statement, own)
-        bodies = {m.value for m in mentions(statement)[1] if m.kind == "body"}
-        things = [n for n in names if n not in bodies]
-        crumbs = [pool.hits[s.sentence.hit_index].chunk.breadcrumb_text for s in ranked]
-        return Evidence(
-            [names_present(names, s, c, own) for s, c in zip(ranked, crumbs, strict=True)],
-            [names_present(things, s, c, own) for s, c in zip(ranked, crumbs, strict=True)],
-        )
 
     def _decide(
         self, st: Statement, ranked: list[Scored], comps: list[Comparison], ev: Evidence, terms: set[str],

@@ -21,6 +21,7 @@ from assistant.check.direction import cue_span, direction_difference
 from assistant.check.direction import cue_terms as cue_terms
 from assistant.check.direction import polarity as polarity
 from assistant.check.mentions import Mention, mentions, same_body
+from assistant.check.when import near_date, same_time
 from assistant.normalize import fold
 
 ALIGN = 0.5  # weighted share of a value's context terms the directive's value must share
@@ -86,35 +87,6 @@ def _compatible(m: Mention, e: Mention) -> bool:
     return m.kind != "number" or not (m.unit and e.unit) or m.unit == e.unit
 
 
-def _span(value: str) -> tuple[str, str]:
-    """A date value as the first and last day it covers: "2025-q1" -> ("2025-01-01", "2025-03-31")."""
-    y, _, rest = value.partition("-")
-    if not rest:
-        return f"{y}-01-01", f"{y}-12-31"
-    if rest.startswith("q"):
-        q = int(rest[1:])
-        return f"{y}-{3 * q - 2:02d}-01", f"{y}-{3 * q:02d}-31"
-    if rest.startswith("h"):
-        h = int(rest[1:])
-        return f"{y}-{6 * h - 5:02d}-01", f"{y}-{6 * h:02d}-31"
-    if rest.count("-") == 0:
-        return f"{value}-01", f"{value}-31"
-    return value, value
-
-
-def same_time(a: str, b: str) -> bool:
-    """Two dates that agree: equal, or one a month, quarter or half of a year that the other falls in or ends
-    ("31/3/2025" and "quý I/2025", "tháng 12/2025" and "31/12/2025")."""
-    (a0, a1), (b0, b1) = _span(a), _span(b)
-    return a == b or (b0 <= a0 and a1 <= b1) or (a0 <= b0 and b1 <= a1)
-
-
-def _near_date(a: str, b: str) -> bool:
-    """Two full dates that agree in two of day, month and year (a changed digit, not another event)."""
-    x, y = a.split("-"), b.split("-")
-    return len(x) == len(y) == 3 and sum(p == q for p, q in zip(x, y, strict=True)) == 2
-
-
 def _kind_name(m: Mention) -> str:
     if m.kind == "year" and _DEADLINE.search(" ".join(sorted(m.context))):
         return "deadline"
@@ -159,7 +131,7 @@ def _values(
             comp.matched += 1
             comp.figures += figure
             comp.agreed.add(m.kind)
-        elif m.kind == "date" and (near := [e for e in cands if _near_date(m.value, e.value)]):
+        elif m.kind == "date" and (near := [e for e in cands if near_date(m.value, e.value)]):
             comp.differences.append(Difference("date", m.text, near[0].text, m.start, m.end))
             comp.differed.add(m.kind)
         elif best.unit == "breadcrumb" and not _TARGET_YEAR.search(m.unit):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from assistant.check.compare import Comparison
 from assistant.check.direction import adds_negation
 from assistant.check.mentions import mentions, same_body
-from assistant.check.pool import Scored
+from assistant.check.pool import Pool, Scored
 from assistant.check.results import Verdict
 from assistant.check.wording import Wording
 from assistant.normalize import fold
@@ -74,6 +74,18 @@ def names_present(names: list[str], s: Scored, crumb: str, wording: Wording) -> 
             continue
         return False
     return True
+
+
+def evidence(statement: str, ranked: list[Scored], pool: Pool, own: Wording) -> Evidence:
+    """Whether each ranked sentence names the statement's named objects (`own`: its abbreviations written out)."""
+    names = named_objects(statement, own)
+    bodies = {m.value for m in mentions(statement)[1] if m.kind == "body"}
+    things = [n for n in names if n not in bodies]
+    crumbs = [pool.hits[s.sentence.hit_index].chunk.breadcrumb_text for s in ranked]
+    return Evidence(
+        [names_present(names, s, c, own) for s, c in zip(ranked, crumbs, strict=True)],
+        [names_present(things, s, c, own) for s, c in zip(ranked, crumbs, strict=True)],
+    )
 
 
 def _as_good(c: Comparison, s: Scored, a: Comparison, sa: Scored) -> bool:
