@@ -31,6 +31,7 @@ CUE = re.compile(rf"(?<!{_W})(" + "|".join(sorted(map(re.escape, NEG + POS), key
 _NOUN_USE = re.compile(r"(còn|những|các|nhiều|một số|khắc phục|mặt|điểm|yếu kém,?)\s*$")
 _NEGATION = re.compile(rf"(?<!{_W})(không|chưa|chẳng|chớ)(?!{_W})")
 _CLAUSES = re.compile(r"[;,:]|\s(?:nhưng|song|tuy nhiên|trong khi)\s")
+_PURPOSE = re.compile(r"\s(?:để|nhằm)\s")  # a statement's purpose clause carries its own direction
 _PRINCIPAL_AFTER = re.compile(
     rf"((?:{_W}+\s+){{1,4}}?)(?:là|giữ vai trò|đóng vai trò|giữ|là lực lượng|là nhân tố)\s+"
     rf"(?:chủ yếu|chủ đạo|nòng cốt|trụ cột|trung tâm|chủ thể|quyết định|then chốt|động lực chính|hàng đầu)(?!{_W})"
@@ -106,6 +107,13 @@ def _clauses(t: str) -> list[str]:
     return [c.strip() for c in _CLAUSES.split(t) if c.strip()]
 
 
+def _windows(t: str) -> list[str]:
+    """A directive sentence's clauses, and runs of two or three of them: a list split by commas ("Gia tăng số
+    lượng, nâng cao chất lượng, hiệu quả khai thác tài sản trí tuệ") is one thing said."""
+    parts = _clauses(t)
+    return [", ".join(parts[i : i + n]) for n in (1, 2, 3) for i in range(len(parts) - n + 1)]
+
+
 def _principal(t: str) -> list[str]:
     """Key terms of what the text calls principal ("nguồn lực nhà nước là chủ yếu" -> {nguồn, lực, nhà, nước})."""
     for m in _PRINCIPAL_AFTER.finditer(t):
@@ -137,8 +145,8 @@ def direction_difference(statement: str, sentence: str) -> DirectionDifference |
     context = (_terms(s) & _terms(e)) - mine - theirs  # what both speak of, besides who is principal
     if mine and theirs and (mine - theirs) and (theirs - mine) and len(context) >= 3:
         return DirectionDifference(" ".join(p_mine), " ".join(p_theirs), principal=True)
-    e_clauses = [(c, _terms(c)) for c in _clauses(e)]
-    for clause in _clauses(s):
+    e_clauses = [(c, _terms(c)) for c in _windows(e)]
+    for clause in (c.strip() for part in _clauses(s) for c in _PURPOSE.split(part) if c.strip()):
         terms = _terms(clause)
         if len(terms) < 2:
             continue
