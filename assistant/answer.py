@@ -74,8 +74,8 @@ class Answerer(CopyDesign):
         units: int = 6,
         unit_tokens: int = 320,
         model_weight: float = 0.5,
-        none_threshold: float = 0.5,
-        min_confidence: float = 0.15,
+        none_threshold: float = 0.2,
+        min_confidence: float = 0.3,
         sure_coverage: float = 0.8,
     ) -> None:
         self.retriever = retriever

@@ -184,6 +184,7 @@ class Pipeline:
         return Checker(
             self.retriever, self.catalog, self.generator, templates, top_k=s.check_top_k, passages=s.check_passages,
             min_coverage=s.check_min_coverage, consistent_coverage=s.check_consistent_coverage,
+            use_model=s.check_use_model,
         )  # fmt: skip
 
     def check(

@@ -76,7 +76,7 @@ class Checker:
         # The model decides only what the rules leave open, and only when asked to (`use_model`): on 40 statements of
         # a real draft (CV-402) it took 300 s of the 309, raised a false contradiction and called the one misread
         # target consistent, and it was not measured to improve the development set, so checks are rules-only by
-        # default (a `check_use_model` setting should carry this).
+        # default (the `check_use_model` setting carries this).
         self.use_model = use_model
         self._tpl = templates
         self._k = top_k
