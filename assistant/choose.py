@@ -81,7 +81,11 @@ def ids_grammar(n: int) -> str:
     return "\n".join([r'root ::= "\"" extra? extra? "]"', r'extra ::= ", \"S" id "\""', f"id ::= {ids}"])
 
 
-ANSWER_GRAMMAR = "\n".join([rf'root ::= ch{{1,{ANSWER_CHARS}}} "\"}}"', r'ch ::= [^"\\\x00-\x1f]'])
+# The answer's characters: no quote, backslash or control character (the JSON string ends at '"'), and no CJK or
+# Hangul, which a small model trained on Chinese slips into Vietnamese text ("và발").
+ANSWER_GRAMMAR = "\n".join(
+    [rf'root ::= ch{{1,{ANSWER_CHARS}}} "\"}}"', r'ch ::= [^"\\\x00-\x1f\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]']
+)
 
 
 def evidence_prefix(ids: list[int], units: list[Unit]) -> str:
@@ -235,7 +239,7 @@ def ungrounded(answer: str, units: list[Unit], hits: list[Hit], question: str) -
     """
     if not answer:
         return "câu trả lời trống"
-    if "?" in answer or _ASKS_AGAIN.search(answer.lower()):
+    if "?" in answer or _ASKS_AGAIN.search(answer.lower()) or not key_terms(answer) - key_terms(question):
         return "câu trả lời chỉ nhắc lại câu hỏi"
     if asks_for_quantity(question) and not gives_quantity(question, [answer]):
         return "câu trả lời không có con số hay mốc thời gian mà câu hỏi cần"
