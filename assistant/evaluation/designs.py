@@ -7,15 +7,12 @@ that `assistant eval compare` works on any two of them. The table puts the desig
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from assistant.evaluation.items import load_items
-from assistant.evaluation.metrics import summarize
-from assistant.evaluation.report import write_report
-from assistant.evaluation.runner import Progress, pick, prepare_index, score_items
+from assistant.evaluation.runner import Progress, pick, prepare_index, score_items, write_run
 from assistant.pipeline import Pipeline, build_generator
 from assistant.settings import Settings
 from assistant.types import Embedder, Generator
@@ -88,23 +85,9 @@ def run_designs(
         pipe = Pipeline(s, embedder=shared_embedder, generator=None if design == "extractive" else shared_generator)
         records = score_items(pipe.answerer, questions, [], progress=progress)
         pipe.close()
-        folder = out_dir / design
-        folder.mkdir(parents=True, exist_ok=True)
-        with (folder / "items.jsonl").open("w", encoding="utf-8") as f:
-            for r in records:
-                f.write(json.dumps(r, ensure_ascii=False) + "\n")
-        summary = summarize(records)
-        config = {
-            "set": str(set_path),
-            "corpora": [str(c) for c in corpora],
-            "design": design,
-            "index_cached": cached,
-            "ingest_failed": [f"{r.path}: {r.message}" for r in reports if r.status == "failed"],
-            "settings": json.loads(settings.model_copy(update={"answer_mode": design}).model_dump_json()),
-        }
-        summary["config"] = config
-        (folder / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), "utf-8")
-        write_report(folder, summary, records, title=f"Đánh giá ({design}): {set_path.name}", config=config)
+        design_settings = settings.model_copy(update={"answer_mode": design})
+        summary = write_run(out_dir / design, records, set_path, corpora, design_settings, reports, cached,
+                            {"design": design}, f"Đánh giá ({design}): {set_path.name}")  # fmt: skip
         summaries[design] = summary
     base.close()
     table = design_table(summaries)

@@ -179,6 +179,30 @@ def score_items(
     return records
 
 
+def write_run(
+    out_dir: Path, records: list[dict[str, Any]], set_path: Path, corpora: Sequence[Path], settings: Settings,
+    reports: Sequence[FileReport], cached: bool, extra: dict[str, Any], title: str,
+) -> dict[str, Any]:  # fmt: skip
+    """Write a run folder (items.jsonl, summary.json with the run's config, report.html); returns the summary."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with (out_dir / "items.jsonl").open("w", encoding="utf-8") as f:
+        for r in records:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    summary = summarize(records)
+    config = {
+        "set": str(set_path),
+        "corpora": [str(c) for c in corpora],
+        **extra,
+        "index_cached": cached,
+        "ingest_failed": [f"{r.path}: {r.message}" for r in reports if r.status == "failed"],
+        "settings": json.loads(settings.model_dump_json()),
+    }
+    summary["config"] = config
+    (out_dir / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), "utf-8")
+    write_report(out_dir, summary, records, title=title, config=config)
+    return summary
+
+
 def run_eval(
     set_path: Path,
     corpora: Sequence[Path],
@@ -207,20 +231,7 @@ def run_eval(
         records.append(draft_record(d) if retrieval_only else check_item(pipe, d))
     if progress:
         progress("", len(questions) + len(drafts), len(questions) + len(drafts))
-    with (out_dir / "items.jsonl").open("w", encoding="utf-8") as f:
-        for r in records:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
-    summary = summarize(records)
-    config = {
-        "set": str(set_path),
-        "corpora": [str(c) for c in corpora],
-        "retrieval_only": retrieval_only,
-        "index_cached": cached,
-        "ingest_failed": [f"{r.path}: {r.message}" for r in reports if r.status == "failed"],
-        "settings": json.loads(settings.model_dump_json()),
-    }
-    summary["config"] = config
-    (out_dir / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), "utf-8")
-    write_report(out_dir, summary, records, title=f"Đánh giá: {set_path.name}", config=config)
+    config = {"retrieval_only": retrieval_only}
+    summary = write_run(out_dir, records, set_path, corpora, settings, reports, cached, config, f"Đánh giá: {set_path.name}")
     summary["table"] = format_table(summary)
     return summary
