@@ -1,19 +1,22 @@
 """Answer design `choose`: the model chooses evidence units by id, then writes a short answer from them.
 
 A 1.5B model copies quotes badly (cut, merged, a neighbouring sentence); choosing among numbered units is an
-easier question, and a citation's quote is the chosen unit itself, verbatim by construction. The choice is
-read in two steps where the backend allows it (llama.cpp in-process):
+easier question, and a citation's quote is the chosen unit itself, verbatim by construction. Where the backend
+gives probabilities (llama.cpp in-process) the reply is built in three steps:
 
 1. the prompt ends with the start of the reply, `{"units": ["S`, and one evaluation gives the model's
-   probability of each id's digit, `S0` meaning "no unit answers";
+   probability of each id's digit, `S0` meaning "no unit answers"; a high "none" or no clear choice refuses;
 2. those probabilities are combined with each unit's own score (`assistant.units`): the combined best unit
-   is forced as the first id and the model continues, constrained by a grammar to further shown ids and
-   a short answer.
+   is forced as the first id, and the model may add up to two shown ids (grammar), kept only when it had
+   weighed them or the question asks for several things (`extras`);
+3. the chosen units' words are written into the reply as "evidence" and the model writes a short answer
+   after them, under a grammar.
 
 A backend without probabilities (an OpenAI-compatible server) writes the whole reply under a JSON schema whose
-ids are an enum of those shown, and the units' scores decide alone. The answer text is checked mechanically:
-every number in it must occur in a chosen unit (or its lead-in, breadcrumb or the question), and most of its
-words must come from them; otherwise the chosen units are given verbatim instead.
+ids are an enum of those shown. The answer text is checked mechanically (`ungrounded`): every number in it
+must occur in a chosen unit (or its lead-in, breadcrumb or the question), most of its words must come from
+them, it must not restate the question, and a how-much question needs a figure; otherwise the chosen units
+are given verbatim instead.
 """
 
 from __future__ import annotations
