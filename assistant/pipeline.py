@@ -7,28 +7,29 @@ neither (listing documents, doctor) stay fast. Tests pass their own embedder and
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from functools import cached_property
 from pathlib import Path
 
 from assistant import models
-from assistant.answer import Answerer
-from assistant.catalog import Catalog
+from assistant.answer.answerer import Answerer
+from assistant.answer.choose import ChooseTemplates
+from assistant.answer.prompt import Templates
 from assistant.check.checker import Checker
 from assistant.check.checker import Progress as CheckProgress
 from assistant.check.judge import CheckTemplates
 from assistant.check.load import DraftInput, load_draft
 from assistant.check.plan import CheckPlan
 from assistant.check.results import CheckReport
-from assistant.choose import ChooseTemplates
-from assistant.ingest import Indexer, Progress
-from assistant.keyword import KeywordIndex
-from assistant.prompt import Templates
-from assistant.retrieve import Filters, Retriever
+from assistant.ingest.indexer import Indexer, Progress
+from assistant.search.catalog import Catalog
+from assistant.search.keyword import KeywordIndex
+from assistant.search.retrieve import Retriever
+from assistant.search.store import ChromaStore
 from assistant.settings import Settings
-from assistant.store import ChromaStore
-from assistant.types import Answer, Embedder, FileReport, Generator
+from assistant.types import Answer, Embedder, FileReport, Filters, Generator
 
 # How each precision is named in the index: "<model>" or "<model>+<precision>".
 EMBED_PRECISIONS: dict[str, str] = {
@@ -55,7 +56,7 @@ def embedder_choice(settings: Settings, recorded: str | None = None) -> tuple[st
         if base == settings.embed_model and followed:
             precision = followed[0]
         else:
-            from assistant.embed import auto_precision
+            from assistant.ingest.embed import auto_precision
 
             precision = auto_precision()
     variant = EMBED_PRECISIONS[precision]
@@ -63,31 +64,33 @@ def embedder_choice(settings: Settings, recorded: str | None = None) -> tuple[st
 
 
 def onnx_int8(settings: Settings) -> Path:
-    """The int8 ONNX graph of the configured embedding model, built into the model store first if missing."""
-    from assistant import embed_onnx
-    from assistant.embed import export_onnx
+    """The int8 ONNX graph of the configured embedding model, built into the model store first if missing (one
+    line on stderr per step; the libraries' own output goes to the log file that line names)."""
+    from assistant.ingest import embed_onnx
+    from assistant.ingest.embed import export_onnx
 
     source = models.resolve(settings.model_dir, settings.embed_model)
-    return embed_onnx.build_int8(source, embed_onnx.int8_dir(settings.model_dir, source), export_onnx)
+    dest = embed_onnx.int8_dir(settings.model_dir, source)
+    return embed_onnx.build_int8(source, dest, export_onnx, step=lambda line: print(line, file=sys.stderr, flush=True))
 
 
 def build_embedder(settings: Settings, recorded: str | None = None) -> Embedder:
-    from assistant.embed import SentenceTransformerEmbedder
+    from assistant.ingest.embed import SentenceTransformerEmbedder
 
     name, precision = embedder_choice(settings, recorded)
     if precision == "onnx-int8":
-        from assistant.embed_onnx import OnnxEmbedder
+        from assistant.ingest.embed_onnx import OnnxEmbedder
 
         source = models.resolve(settings.model_dir, settings.embed_model)
         return OnnxEmbedder(source, onnx_int8(settings), name, batch_size=settings.embed_batch_size,
-                            max_tokens=settings.embed_max_tokens, threads=settings.llm_threads)  # fmt: skip
+                            max_tokens=settings.embed_max_tokens, threads=settings.cpu_threads)  # fmt: skip
     return SentenceTransformerEmbedder(
         models.resolve(settings.model_dir, settings.embed_model),
         name,
         batch_size=settings.embed_batch_size,
         max_tokens=settings.embed_max_tokens,
         precision="bf16" if precision == "bf16" else "int8" if precision == "int8" else "fp32",
-        threads=settings.llm_threads,
+        threads=settings.cpu_threads,
     )
 
 
@@ -108,7 +111,7 @@ def build_generator(settings: Settings) -> Generator:
 
     path = models.resolve(settings.model_dir, settings.llm_model)
     return LlamaCppGenerator(
-        path, n_ctx=settings.llm_context, n_threads=settings.llm_threads, max_tokens=settings.llm_max_tokens,
+        path, n_ctx=settings.llm_context, n_threads=settings.cpu_threads, max_tokens=settings.llm_max_tokens,
         prompt_lookup=settings.llm_prompt_lookup,
     )  # fmt: skip
 
@@ -170,11 +173,11 @@ class Pipeline:
             self.retriever, self.catalog, self.generator, Templates.load(s.prompts_dir),
             choose_templates=ChooseTemplates.load(s.prompts_dir),
             top_k=s.top_k, prompt_passages=s.prompt_passages, prompt_sentences=s.prompt_sentences,
-            min_coverage=s.min_evidence_coverage,
-            min_sentence_coverage=s.min_sentence_coverage, mode=s.answer_mode, answer_tokens=s.llm_max_tokens,
-            units=s.answer_units, unit_tokens=s.answer_unit_tokens, model_weight=s.choice_model_weight,
-            none_threshold=s.choice_none_threshold, min_confidence=s.choice_min_confidence,
-            sure_coverage=s.choice_sure_coverage,
+            min_evidence_coverage=s.min_evidence_coverage, min_sentence_coverage=s.min_sentence_coverage,
+            answer_mode=s.answer_mode, llm_max_tokens=s.llm_max_tokens, answer_units=s.answer_units,
+            answer_unit_tokens=s.answer_unit_tokens, choice_model_weight=s.choice_model_weight,
+            choice_none_threshold=s.choice_none_threshold, choice_min_confidence=s.choice_min_confidence,
+            choice_sure_coverage=s.choice_sure_coverage,
         )  # fmt: skip
 
     @cached_property
@@ -182,9 +185,9 @@ class Pipeline:
         s = self.settings
         templates = CheckTemplates.load(s.prompts_dir)
         return Checker(
-            self.retriever, self.catalog, self.generator, templates, top_k=s.check_top_k, passages=s.check_passages,
-            min_coverage=s.check_min_coverage, consistent_coverage=s.check_consistent_coverage,
-            use_model=s.check_use_model,
+            self.retriever, self.catalog, self.generator, templates, check_top_k=s.check_top_k,
+            check_passages=s.check_passages, check_min_coverage=s.check_min_coverage,
+            check_consistent_coverage=s.check_consistent_coverage, check_use_model=s.check_use_model,
         )  # fmt: skip
 
     def check(

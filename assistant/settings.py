@@ -74,7 +74,7 @@ class Settings(BaseSettings):
     )
     llm_api_key: str = Field(default="none", description="API key sent to the OpenAI-compatible server, if it needs one.")
     llm_context: int = Field(default=4096, ge=512, description="Context size (tokens) the LLM is run with.")
-    llm_threads: int = Field(default=2, ge=1, description="CPU threads for llama.cpp.")
+    cpu_threads: int = Field(default=2, ge=1, description="CPU threads for llama.cpp and for the embedding model.")
     llm_max_tokens: int = Field(default=320, ge=16, description="Most tokens the model may generate for one answer.")
     llm_prompt_lookup: int = Field(
         default=0,
@@ -256,7 +256,7 @@ class Settings(BaseSettings):
     @field_validator("upload_access_level")
     @classmethod
     def _known_level(cls, value: str) -> str:
-        from assistant.access import parse_level
+        from assistant.access.clearance import parse_level
 
         return parse_level(value)
 

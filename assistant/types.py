@@ -202,3 +202,36 @@ class Generator(Protocol):
         """The model's probability of each option as the text right after `prefix` (the start of its reply), or
         None when the backend cannot tell (no log-probabilities)."""
         ...
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Explicit filters from the CLI or API. Empty means no restriction."""
+
+    doc_ids: tuple[str, ...] = ()
+    doc_types: tuple[str, ...] = ()
+    issuers: tuple[str, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+    max_access_rank: int | None = None
+
+    def admits(self, meta: DocMeta, rank: int) -> bool:
+        if self.max_access_rank is not None and rank > self.max_access_rank:
+            return False
+        if self.doc_ids and meta.doc_id.casefold() not in {d.casefold() for d in self.doc_ids}:
+            return False
+        if self.doc_types and (meta.doc_type or "").casefold() not in {t.casefold() for t in self.doc_types}:
+            return False
+        if self.issuers and not any(
+            i.casefold() in ((meta.issuer or "") + " " + (meta.issuer_name or "")).casefold() for i in self.issuers
+        ):
+            return False
+        if (self.date_from or self.date_to) and meta.issued is None:
+            return False
+        if self.date_from and meta.issued and meta.issued < self.date_from:
+            return False
+        return not (self.date_to and meta.issued and meta.issued > self.date_to)
+
+    @property
+    def empty(self) -> bool:
+        return self == Filters()

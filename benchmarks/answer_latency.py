@@ -11,7 +11,7 @@ token limit, temperature 0). Timed per question, from the moment the question is
   verbatim, before the prose), first answer text (the first prose the web page shows while the model writes),
   end-to-end (the checked answer);
 - ours, extractive mode (no LLM): passages and end-to-end;
-- the baseline (`assistant/lc_baseline.py`): passages (its retriever's end callback), first token (its LLM's
+- the baseline (`assistant/evaluation/langchain_baseline.py`): passages (its retriever's end callback), first token (its LLM's
   token callback; what a streaming tutorial shows), end-to-end (the chain's result).
 Prompt tokens and tokens/s come from the generator's own counters (`llm_*`: prompt tokens / time to the first
 token; generated pieces / time after it). Questions: every --every-th item of the set, --limit of them; a question our
@@ -38,12 +38,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # this checkout's code, not an installed copy
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from assistant.answer import Answerer  # noqa: E402
+from assistant.answer.answerer import Answerer  # noqa: E402
 from assistant.evaluation.baseline import open_baseline  # noqa: E402
 from assistant.evaluation.items import load_items  # noqa: E402
+from assistant.evaluation.langchain_baseline import LangChainBaseline  # noqa: E402
 from assistant.evaluation.metrics import percentile  # noqa: E402
 from assistant.evaluation.runner import corpus_key, pick, prepare_index  # noqa: E402
-from assistant.lc_baseline import LangChainBaseline  # noqa: E402
 from assistant.pipeline import Pipeline, build_embedder, build_generator  # noqa: E402
 from assistant.settings import load_settings  # noqa: E402
 
@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     embedder, generator = build_embedder(settings), build_generator(settings)
     print(f"models loaded in {time.perf_counter() - t0:.1f} s: {embedder.name}, {generator.name} (context "
-          f"{settings.llm_context}, {settings.llm_threads} threads, max {settings.llm_max_tokens} tokens)",
+          f"{settings.llm_context}, {settings.cpu_threads} threads, max {settings.llm_max_tokens} tokens)",
           flush=True)  # fmt: skip
     cache_root = args.cache_root or settings.index_dir.parent / "eval-indexes"
     pipe, _, cached = prepare_index(corpora, settings, cache_root, embedder=embedder, generator=generator)

@@ -20,13 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant import chunk as chunking
-from assistant import docmeta, load
-from assistant.catalog import access_rank, meta_from_json, meta_to_json
 from assistant.evaluation import alqac
-from assistant.ingest import embed_input
+from assistant.ingest import chunk as chunking
+from assistant.ingest import docmeta, load
+from assistant.ingest.indexer import embed_input
+from assistant.ingest.relations import extract_relations
 from assistant.pipeline import Pipeline
-from assistant.relations import extract_relations
+from assistant.search.catalog import access_rank, meta_from_json, meta_to_json
 from assistant.types import Chunk, DocMeta, Embedder
 
 BLOCK = 128  # passages embedded per cached part, so an interrupted preparation resumes

@@ -26,7 +26,7 @@ from typing import Any
 from assistant.check.report import statement_json
 from assistant.check.statements import split_statements
 from assistant.evaluation.runner import prepare_index
-from assistant.load import load_file
+from assistant.ingest.load import load_file
 from assistant.pipeline import build_generator
 from assistant.settings import load_settings
 from assistant.types import ChatMessage, Generator
@@ -104,7 +104,7 @@ def main() -> None:
     body = [s for s in split_statements(text) if s.section]  # after the cover letter
     chosen = body[: args.statements]
     checker = pipe.checker
-    checker.use_model = args.model and gen is not None
+    checker.check_use_model = args.model and gen is not None
     ids, errors = checker.resolve(args.against or ["57-NQ/TW"])
     if errors:
         raise SystemExit("; ".join(errors))
@@ -133,13 +133,13 @@ def main() -> None:
         ("draft", args.draft.name),
         ("index", "cached" if cached else "built now"),
         ("statements", str(len(chosen))),
-        ("model", gen.name if gen is not None and checker.use_model else "none (rules only)"),
+        ("model", gen.name if gen is not None and checker.check_use_model else "none (rules only)"),
         ("total wall time", f"{total:.1f} s ({total / 60:.2f} min; target ≤ 2 min for 40)"),
         ("per statement p50 / p95 / max", f"{statistics.median(per):.2f} / {pct(per, 0.95):.2f} / {max(per):.2f} s"),
         ("decided by", ", ".join(f"{k} {v}" for k, v in sorted(methods.items()))),
         ("verdicts", ", ".join(f"{k} {v}" for k, v in sorted(verdicts.items()))),
     ]
-    if gen is not None and checker.use_model:
+    if gen is not None and checker.check_use_model:
         rows += [
             ("model calls", f"{gen.calls} ({gen.seconds:.1f} s in all)"),
             ("prompt tokens / generated", f"{gen.prompt_tokens:.0f} / {gen.gen_tokens:.0f}"),

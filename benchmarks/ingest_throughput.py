@@ -43,9 +43,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np  # noqa: E402
 
-from assistant import chunk as chunking  # noqa: E402
-from assistant import docmeta, load  # noqa: E402
-from assistant.ingest import embed_input  # noqa: E402
+from assistant.ingest import chunk as chunking  # noqa: E402
+from assistant.ingest.indexer import (  # noqa: E402
+    docmeta,
+    embed_input,
+    load,
+)
 
 DEFAULT_CONFIGS = ["naive", "unsorted", "fp32:16", "fp32:4", "int8:16", "onnx-int8:8", "onnx-int8:4", "bf16:16", "bf16:4",
                    "bf16:4:256", "default"]  # fmt: skip
@@ -108,7 +111,7 @@ def _worker(config: str, texts_file: Path, out: Path) -> None:
         embedder = _embedder(config, settings)
         report["name"] = embedder.name
         report["load_s"] = time.perf_counter() - t0
-        report["threads"] = settings.llm_threads
+        report["threads"] = settings.cpu_threads
         embedder.embed_documents(texts[:2])  # warm-up
         t0 = time.perf_counter()
         vecs = embedder.embed_documents(texts)

@@ -3,13 +3,13 @@
     .venv/bin/python benchmarks/kill_ingest.py --trials 20 [--seed N] [--fresh-every 5]
 
 A copy of corpora/sample plus generated Markdown files is ingested by the real CLI (`python -m
-assistant.cli ingest`, the configured embedder: EmbeddingGemma by default) in a subprocess, killed with
+assistant.cli.main ingest`, the configured embedder: EmbeddingGemma by default) in a subprocess, killed with
 SIGKILL after a random delay, then ingested again to completion. Before each trial the generated files
 get new content and one more file is added, so the killed run is replacing and adding documents; every
 `--fresh-every` trials it starts from an empty index instead. After the kill the index must hold no
 complete document without all its vectors; after the rerun the catalog, Chroma and the BM25 index must
 hold exactly the same passages, none twice, and every file completely in its current version
-(`assistant.consistency`). Checks run in their own process, so no Chroma client is shared with the child.
+(`assistant.ingest.integrity`). Checks run in their own process, so no Chroma client is shared with the child.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def ingest(index: Path, corpus: Path, kill_after: float | None = None) -> tuple[
     t0 = time.monotonic()
     with tempfile.TemporaryFile("w+") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "assistant.cli", "ingest", str(corpus)], cwd=REPO, env=_env(index), stdout=out, stderr=out
+            [sys.executable, "-m", "assistant.cli.main", "ingest", str(corpus)], cwd=REPO, env=_env(index), stdout=out, stderr=out
         )
         try:
             proc.wait(timeout=kill_after if kill_after is not None else 1800)
@@ -83,7 +83,7 @@ def check(index: Path, corpus: Path | None, settled: bool) -> dict[str, object]:
 
 
 def _check_main(index: Path, corpus: Path | None, settled: bool) -> int:
-    from assistant.consistency import check_files, check_index
+    from assistant.ingest.integrity import check_files, check_index
     from assistant.pipeline import Pipeline
     from assistant.settings import load_settings
 

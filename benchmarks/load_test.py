@@ -27,8 +27,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from assistant import models
+from assistant.access.users import UserStore
 from assistant.settings import load_settings
-from assistant.users import UserStore
 from benchmarks.loadgen import free_port, loadavg, proc_mb, run_load, server_process, warm_up
 
 REPO = Path(__file__).resolve().parent.parent
@@ -85,7 +85,7 @@ def main() -> int:
     try:
         print(f"before: {loadavg()}")
         start = time.monotonic()
-        subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", str(args.corpus)], env=env, cwd=REPO, check=True,
+        subprocess.run([sys.executable, "-m", "assistant.cli.main", "ingest", str(args.corpus)], env=env, cwd=REPO, check=True,
                        stdout=subprocess.DEVNULL)  # fmt: skip
         print(f"index of {args.corpus} built in {time.monotonic() - start:.0f} s")
         users = UserStore(index / "users.sqlite")
@@ -93,7 +93,7 @@ def main() -> int:
         token = users.issue_token("tai-thu", "load test")[1]
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        cmd = [sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+        cmd = [sys.executable, "-m", "assistant.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)]
         with open(work / "server.log", "wb") as log, server_process(cmd, env, REPO, log, url, wait_s=120) as pid:
             print(f"server pid {pid}: {proc_mb(pid):.0f} MB at start")
             print(f"warm-up answer in {warm_up(url, token, questions[0]):.1f} s; {proc_mb(pid):.0f} MB")

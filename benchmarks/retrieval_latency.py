@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--prepare-only", action="store_true", help="only embed and cache the real passages")
     args = ap.parse_args(argv)
     settings = load_settings()
-    print(f"embedder {settings.embed_model}, {settings.llm_threads} threads, data in {args.data_dir}", flush=True)
+    print(f"embedder {settings.embed_model}, {settings.cpu_threads} threads, data in {args.data_dir}", flush=True)
     embedder = TimedEmbedder(build_embedder(settings))
     base = prepare(args.data_dir, args.shared, args.real, embedder)
     n_real = int(base[1].shape[0])

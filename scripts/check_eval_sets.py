@@ -41,7 +41,7 @@ from typing import TypeGuard
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from assistant.normalize import find_span, match_key  # noqa: E402
+from assistant.text.normalize import find_span, match_key  # noqa: E402
 
 # Canonical document id -> file (relative to corpora/party). The first file is the one quotes
 # must come from: the system indexes only one of the near-duplicate versions.

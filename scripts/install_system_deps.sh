@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# System packages needed by assistant/load.py (OCR of scanned PDFs). Idempotent:
+# System packages needed by assistant/ingest/load.py (OCR of scanned PDFs). Idempotent:
 # runs `apt-get update` and `apt-get install` only when something is missing.
 #   tesseract-ocr      the OCR engine (scanned PDFs)
 #   tesseract-ocr-vie  Vietnamese language data for it

@@ -6,7 +6,7 @@ import hashlib
 import math
 from collections.abc import Iterator, Sequence
 
-from assistant.keyword import tokenize
+from assistant.text.terms import tokenize
 from assistant.types import ChatMessage
 
 

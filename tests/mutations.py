@@ -125,11 +125,11 @@ def random_mutation(rng: random.Random, kind: str) -> Mutation:
 # --- what ingestion does with one file, short of storing it -------------------------------------------
 def ingest_stages(path: Path, max_bytes: int = 50_000_000) -> int:
     """The stages `Indexer._ingest_one` runs on a file before storing it; the number of passages."""
-    from assistant import docmeta, load
-    from assistant.chunk import chunk_document
-    from assistant.dedupe import minhash, text_fingerprint
-    from assistant.ingest import embed_input
-    from assistant.relations import extract_relations
+    from assistant.ingest import docmeta, load
+    from assistant.ingest.chunk import chunk_document
+    from assistant.ingest.dedupe import minhash, text_fingerprint
+    from assistant.ingest.indexer import embed_input
+    from assistant.ingest.relations import extract_relations
     from assistant.types import IngestError
     from tests.fakes import HashEmbedder
 

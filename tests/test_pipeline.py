@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embed import auto_precision, cpu_flags, native_bf16
-from assistant.ingest import IndexMismatch
+from assistant.ingest.embed import auto_precision, cpu_flags, native_bf16
+from assistant.ingest.indexer import IndexMismatch
 from assistant.pipeline import Pipeline, embedder_choice
 from assistant.settings import Settings
 from tests.fakes import HashEmbedder

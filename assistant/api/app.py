@@ -8,7 +8,7 @@ statements. Answers and draft checks are admitted by a limiter first (`limits.py
 Retry-After; waiting holds no worker thread. Reading the catalog (listings, document views) takes no
 lock and stays responsive during long answers. JSON is UTF-8 with Vietnamese text unescaped, and says so in its Content-Type.
 
-Routes (permissions in `assistant.access`):
+Routes (permissions in `assistant.access.clearance`):
   /auth/login /auth/logout /auth/me      auth.py
   /ask                                   ask.py
   /check                                 check.py (streamed progress: check_stream.py)
@@ -27,15 +27,15 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from assistant.access.audit import AuditLog
+from assistant.access.users import User, UserStore
 from assistant.api import ask, auth, check, documents, evals, openai_compat, web
 from assistant.api.limits import Busy, ClientGone, busy_response
 from assistant.api.service import TITLE, Service, ServiceError
-from assistant.audit import AuditLog
-from assistant.ingest import IndexMismatch
+from assistant.ingest.indexer import IndexMismatch
 from assistant.models import ModelError
 from assistant.pipeline import Pipeline
 from assistant.settings import Settings
-from assistant.users import User, UserStore
 
 _JSON_UTF8 = b"application/json; charset=utf-8"
 

@@ -18,13 +18,12 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from starlette.concurrency import run_in_threadpool
 
-from assistant.answer import answer_json, citation_json, passages_json
+from assistant.access.users import User
 from assistant.api.auth import require, service_of
 from assistant.api.limits import HeldStreamingResponse
 from assistant.api.service import Service
-from assistant.retrieve import Filters
-from assistant.types import Answer, Chunk, Event, Hit
-from assistant.users import User
+from assistant.shapes import answer_json, citation_json, passages_json
+from assistant.types import Answer, Chunk, Event, Filters, Hit
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.access import can
+from assistant.access.clearance import can
+from assistant.access.users import User
 from assistant.api.service import Service, user_json
-from assistant.users import User
 
 COOKIE = "assistant_session"
 _FAILS_ALLOWED = 5
@@ -67,7 +67,7 @@ def current_user(user: User | None = Depends(optional_user)) -> User:
 
 
 def require(permission: str) -> Callable[..., User]:
-    """A dependency: the user, who must have `permission` (see `assistant.access`)."""
+    """A dependency: the user, who must have `permission` (see `assistant.access.clearance`)."""
 
     def dependency(user: User = Depends(current_user)) -> User:
         if not can(user.role, permission):

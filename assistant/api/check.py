@@ -24,6 +24,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from starlette.concurrency import run_in_threadpool
 
+from assistant.access.users import User
 from assistant.api.ask import quote_context
 from assistant.api.auth import require, service_of
 from assistant.api.check_stream import CheckRun, stream_check
@@ -34,9 +35,8 @@ from assistant.api.upload import read_upload, safe_filename, upload_body
 from assistant.check.html import to_html
 from assistant.check.report import report_json, to_markdown
 from assistant.check.results import CheckReport
-from assistant.load import SUPPORTED_SUFFIXES
-from assistant.retrieve import Filters
-from assistant.users import User
+from assistant.ingest.load import SUPPORTED_SUFFIXES
+from assistant.types import Filters
 
 Format = Literal["json", "md", "html"]
 _FORMATS: dict[str, Format] = {"json": "json", "md": "md", "html": "html"}

@@ -26,7 +26,7 @@ from assistant.api.limits import Slot
 from assistant.api.service import Service
 from assistant.check.plan import CheckPlan
 from assistant.check.results import CheckReport
-from assistant.retrieve import Filters
+from assistant.types import Filters
 
 Runner = Callable[..., Awaitable[Any]]  # runs fn(*args) on an answer thread: `AnswerLimiter.run`
 Progress = Callable[[int, int], None]  # (statements done, statements in all), on the event loop

@@ -7,14 +7,14 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from assistant.access import parse_level
+from assistant.access.clearance import parse_level
+from assistant.access.users import User
 from assistant.api.auth import require, service_of
 from assistant.api.intake import remove_upload, report_json, store_and_ingest
 from assistant.api.service import document_json
 from assistant.api.upload import read_upload, upload_body
-from assistant.load import SUPPORTED_SUFFIXES
+from assistant.ingest.load import SUPPORTED_SUFFIXES
 from assistant.types import ACCESS_LEVELS
-from assistant.users import User
 
 _LEVEL_FIELD = {
     "access_level": {

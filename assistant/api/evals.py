@@ -10,11 +10,11 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.access.users import User
 from assistant.api.auth import require, service_of
 from assistant.api.service import Service
 from assistant.api.upload import read_upload, upload_body
 from assistant.evaluation.jobs import RunInfo
-from assistant.users import User
 
 
 class EvalRequest(BaseModel):

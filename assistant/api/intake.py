@@ -14,10 +14,10 @@ from typing import Any
 
 import yaml
 
+from assistant.access.users import User
 from assistant.api.service import Service, ServiceError
-from assistant.manifest import read_manifest
+from assistant.ingest.manifest import read_manifest
 from assistant.types import FileReport
-from assistant.users import User
 
 
 def _write_manifest(folder: Path, entries: dict[str, dict[str, object]]) -> None:

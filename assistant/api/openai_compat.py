@@ -19,12 +19,12 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.answer import Turn
+from assistant.access.users import User
+from assistant.answer.answerer import Turn
 from assistant.api.ask import record_answer
 from assistant.api.auth import require, service_of
 from assistant.api.limits import HeldStreamingResponse
 from assistant.types import Answer
-from assistant.users import User
 
 MODEL_ID = "tro-ly-van-ban"
 

@@ -13,16 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.access.audit import AuditLog
+from assistant.access.users import User, UserStore
 from assistant.api.limits import AnswerLimiter
 from assistant.api.model_lock import ModelLock
-from assistant.audit import AuditLog
-from assistant.catalog import DocRecord, access_rank
 from assistant.evaluation.jobs import EvalJobs
 from assistant.pipeline import Pipeline
-from assistant.retrieve import Filters
+from assistant.search.catalog import DocRecord, access_rank
 from assistant.settings import Settings
-from assistant.types import ACCESS_LEVELS, Chunk
-from assistant.users import User, UserStore
+from assistant.types import ACCESS_LEVELS, Chunk, Filters
 
 TITLE = "Trợ lý nghiên cứu văn bản"
 
@@ -158,7 +157,7 @@ def document_json(rec: DocRecord, passages: int) -> dict[str, Any]:
 
 
 def user_json(user: User) -> dict[str, Any]:
-    from assistant.access import permissions
+    from assistant.access.clearance import permissions
 
     return {
         "username": user.username, "display_name": user.display_name, "role": user.role, "clearance": user.clearance,

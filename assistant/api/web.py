@@ -11,8 +11,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from assistant.access.users import User
 from assistant.api.auth import COOKIE, service_of
-from assistant.users import User
 
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
 # path -> page file

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.normalize import fold
+from assistant.text.normalize import fold
 
 HEADS = (
     "Ban cán sự đảng|Đảng đoàn|Đảng ủy|Tổng Bí thư|Phó Thủ tướng|Thủ tướng|Phó Chủ tịch|Chủ tịch|Bộ trưởng|Thứ trưởng|"

@@ -27,7 +27,7 @@ import itertools
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 
-from assistant.catalog import Catalog
+from assistant.answer.cite import Claim, verify
 from assistant.check import references
 from assistant.check.compare import Comparison, Difference, compare, cue_terms, rewrite
 from assistant.check.decide import Evidence, Thresholds, decide, evidence
@@ -37,13 +37,13 @@ from assistant.check.plan import CheckPlan, compare_index, pin
 from assistant.check.pool import Directives, Pool, Scored
 from assistant.check.results import CheckReport, StatementCheck, Verdict
 from assistant.check.statements import Statement, names_a_document, split_statements
-from assistant.cite import Claim, verify
-from assistant.docnumbers import find_refs, prepare, reference_spans
-from assistant.keyword import tokenize
-from assistant.normalize import match_key, normalize_text
-from assistant.rerank import key_terms, rerank
-from assistant.retrieve import Filters, Retriever
-from assistant.types import Citation, DocMeta, Generator, Hit
+from assistant.search.catalog import Catalog
+from assistant.search.rerank import rerank
+from assistant.search.retrieve import Retriever
+from assistant.text.docnumbers import find_refs, prepare, reference_spans
+from assistant.text.normalize import match_key, normalize_text
+from assistant.text.terms import key_terms, tokenize
+from assistant.types import Citation, DocMeta, Filters, Generator, Hit
 
 Progress = Callable[[int, int], None]
 # framing words of a draft sentence that say nothing about its content
@@ -52,6 +52,8 @@ _FRAMING = frozenset(_FRAMING_WORDS.split())
 _NAME_ONLY = "Chỉ là tên một văn bản, không có nhận định để đối chiếu."
 _MIN_TERMS = 5  # a statement with fewer key terms is too short for the model to judge; coverage decides
 _FIGURE_SCAN = 40  # sentences past the best ones searched for a statement's figures
+DIRECTION_COVERAGE = 0.6  # coverage at which a reversed cue in the best sentence makes a contradiction
+SURE_COVERAGE = 0.85  # coverage at which rules call a statement consistent without asking the model
 
 
 class Checker:
@@ -62,14 +64,13 @@ class Checker:
         generator: Generator | None,
         templates: CheckTemplates | None,
         *,
-        top_k: int = 8,
-        passages: int = 4,
-        min_coverage: float = 0.3,
-        consistent_coverage: float = 0.6,
-        direction_coverage: float = 0.6,
-        sure_coverage: float = 0.85,
-        use_model: bool = False,
+        check_top_k: int,
+        check_passages: int,
+        check_min_coverage: float,
+        check_consistent_coverage: float,
+        check_use_model: bool,
     ) -> None:
+        """Every keyword argument is the setting of the same name (`settings.py` describes it and holds its default)."""
         self.retriever = retriever
         self._catalog = catalog
         self._model = generator if templates is not None else None
@@ -77,20 +78,18 @@ class Checker:
         # a real draft (CV-402) it took 300 s of the 309, raised a false contradiction and called the one misread
         # target consistent, and it was not measured to improve the development set, so checks are rules-only by
         # default (the `check_use_model` setting carries this).
-        self.use_model = use_model
+        self.check_use_model = check_use_model
         self._tpl = templates
-        self._k = top_k
-        self._np = passages
-        self._min_cov = min_coverage
-        self._cons_cov = consistent_coverage
-        self._dir_cov = direction_coverage
-        self._sure_cov = sure_coverage
+        self.check_top_k = check_top_k
+        self.check_passages = check_passages
+        self.check_min_coverage = check_min_coverage
+        self.check_consistent_coverage = check_consistent_coverage
         self._directives = Directives(catalog)
 
     # --- directives ------------------------------------------------------------------------------
     @property
     def _gen(self) -> Generator | None:
-        return self._model if self.use_model else None
+        return self._model if self.check_use_model else None
 
     def resolve(self, against: Sequence[str], filters: Filters | None = None) -> tuple[list[str], list[str]]:
         """(doc ids of the named directives, errors for names with no indexed document). A document above the
@@ -110,19 +109,6 @@ class Checker:
         return ids, errors
 
     # --- a whole draft, one statement at a time ---------------------------------------------------
-    def check_text(
-        self,
-        name: str,
-        text: str,
-        against: Sequence[str] = (),
-        *,
-        self_id: str | None = None,
-        progress: Progress | None = None,
-        filters: Filters | None = None,
-    ) -> CheckReport:
-        """Check every statement of `text`; `filters` carries the reader's clearance (None: everything)."""
-        return self.run(self.plan(name, text, against, self_id=self_id, filters=filters), progress)
-
     def run(self, plan: CheckPlan, progress: Progress | None = None) -> CheckReport:
         """Every statement of `plan` in turn; `progress(done, total)` before each statement and once at the end."""
         for _ in plan.turns(progress):
@@ -187,7 +173,7 @@ class Checker:
         if within is not None:
             docs = {k: m for k, m in docs.items() if k in within}
         search = replace(base, doc_ids=tuple(doc_ids)) if doc_ids else base
-        ret = self.retriever.search(st.text, k=self._k, filters=search)
+        ret = self.retriever.search(st.text, k=self.check_top_k, filters=search)
         found = [h for h in ret.hits if h.meta.key in docs]
         hits = [h for h in rerank(st.text, found, pinned=frozenset(ret.named)) if h.meta.doc_id not in exclude]
         flags = self._flags(st.text, exclude, docs)
@@ -197,7 +183,7 @@ class Checker:
         if names_a_document(st.text):
             return StatementCheck(st, "not_covered", method="rules", flags=tuple(flags), note=_NAME_ONLY)
         wording = self._directives.wording(doc_ids, docs)
-        first = hits[: self._np]
+        first = hits[: self.check_passages]
         pool = Pool(first + self._directives.passages(doc_ids, docs, exclude, first), wording)
         own = wording.learn(st.text, pool.text)  # the statement's abbreviations the directive writes out
         canon = own.canon(st.text)
@@ -232,7 +218,7 @@ class Checker:
 
     def _compare(self, statement: str, s: Scored, pool: Pool, weights: dict[str, float]) -> Comparison:
         crumb = pool.hits[s.sentence.hit_index].chunk.breadcrumb_text
-        close = s.score >= self._cons_cov + 0.1
+        close = s.score >= self.check_consistent_coverage + 0.1
         return compare(statement, s.sentence.reading, crumb, weights, heading=s.sentence.heading, close=close)
 
     def _figures(
@@ -246,7 +232,7 @@ class Checker:
         extra: list[tuple[Scored, Comparison]] = []
         principal = has_principal(statement)
         for n, s in enumerate(scored[len(ranked) :]):
-            if s.score < self._min_cov - (0.1 if principal else 0.0) or (n >= _FIGURE_SCAN and not principal):
+            if s.score < self.check_min_coverage - (0.1 if principal else 0.0) or (n >= _FIGURE_SCAN and not principal):
                 break
             if n >= _FIGURE_SCAN and not has_principal(s.sentence.text):
                 continue  # past the scan, only a sentence that says what is principal
@@ -266,7 +252,8 @@ class Checker:
     ) -> tuple[Verdict, int, Comparison | None, str]:  # fmt: skip
         """(verdict, index of the sentence it rests on, its comparison, method)."""
         model = self._gen is not None and self._tpl is not None
-        th = Thresholds(self._min_cov, self._cons_cov, self._dir_cov, self._sure_cov if model else self._cons_cov)
+        sure = SURE_COVERAGE if model else self.check_consistent_coverage
+        th = Thresholds(self.check_min_coverage, self.check_consistent_coverage, DIRECTION_COVERAGE, sure)
         short = len({t for t in terms if "_" not in t}) < _MIN_TERMS
         verdict, used, comp = decide(st.text, ranked, comps, ev, th, extra=min(3, len(ranked)), short=short)
         if verdict is not None:
@@ -277,7 +264,8 @@ class Checker:
         mv = judge(self._gen, self._tpl, st.text, shown)
         if mv is None:
             return "not_covered", 0, None, "rules"
-        if mv.verdict == "consistent" and (ranked[mv.evidence - 1].score < self._cons_cov or not ev.named[mv.evidence - 1]):
+        weak = ranked[mv.evidence - 1].score < self.check_consistent_coverage or not ev.named[mv.evidence - 1]
+        if mv.verdict == "consistent" and weak:
             return "not_covered", mv.evidence - 1, None, "model"  # too little shared wording to rest a "consistent" on
         return mv.verdict, mv.evidence - 1, None, "model"
 

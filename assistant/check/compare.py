@@ -22,7 +22,7 @@ from assistant.check.direction import cue_terms as cue_terms
 from assistant.check.direction import polarity as polarity
 from assistant.check.mentions import Mention, mentions, same_body
 from assistant.check.when import near_date, same_time
-from assistant.normalize import fold
+from assistant.text.normalize import fold
 
 ALIGN = 0.5  # weighted share of a value's context terms the directive's value must share
 _VALUE_KINDS = ("percent", "number", "year", "date", "period")

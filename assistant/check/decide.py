@@ -21,7 +21,7 @@ from assistant.check.mentions import mentions, same_body
 from assistant.check.pool import Pool, Scored
 from assistant.check.results import Verdict
 from assistant.check.wording import Wording
-from assistant.normalize import fold
+from assistant.text.normalize import fold
 
 _ACRONYM = re.compile(r"(?<![\wÀ-ỹ&/-])([A-ZĐ0-9][A-Za-zĐ0-9&]*[A-ZĐ0-9])(?![\wÀ-ỹ&/-])")
 _LAW_NAME = re.compile(r"(?<![\wÀ-ỹ])(?:Luật|Quỹ|Đề án|Chương trình|Trung tâm)\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*(?:\s+[\wÀ-ỹ]+){0,4}")

@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass
 
 from assistant.check.wording import fold_synonyms
-from assistant.normalize import fold
-from assistant.rerank import STOPWORDS
+from assistant.text.normalize import fold
+from assistant.text.terms import STOPWORDS
 
 _W = r"[\wà-ỹđ]"
 NEG = ("hạn chế", "siết chặt", "nghiêm cấm", "cấm", "không cho phép", "không khuyến khích", "cắt giảm", "thu hẹp",

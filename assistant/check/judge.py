@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.answer.cite import numbers
 from assistant.check.compare import polarity
 from assistant.check.results import VERDICTS, Verdict
-from assistant.cite import numbers
-from assistant.normalize import fold
-from assistant.rerank import coverage, key_terms
+from assistant.text.normalize import fold
+from assistant.text.terms import coverage, key_terms
 from assistant.types import ChatMessage, Generator
 
 VERDICT_SCHEMA: dict[str, object] = {

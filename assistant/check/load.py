@@ -5,8 +5,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from assistant.docmeta import extract
-from assistant.load import load_file
+from assistant.ingest.docmeta import extract
+from assistant.ingest.load import load_file
 from assistant.types import IngestError
 
 DraftInput = Path | str | tuple[str, bytes | str]

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from assistant.check.bodies import bodies
 from assistant.check.bodies import same_body as same_body
-from assistant.docnumbers import prepare, reference_spans
-from assistant.normalize import fold
-from assistant.rerank import STOPWORDS
+from assistant.text.docnumbers import prepare, reference_spans
+from assistant.text.normalize import fold
+from assistant.text.terms import STOPWORDS
 
 _SYL = re.compile(r"[0-9A-Za-zÀ-ỹĐđ&]+")
 _IDENT = re.compile(

@@ -19,11 +19,10 @@ import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from assistant.catalog import Catalog
 from assistant.check.results import CheckReport
 from assistant.check.statements import Statement
-from assistant.retrieve import Filters
-from assistant.types import DocMeta
+from assistant.search.catalog import Catalog
+from assistant.types import DocMeta, Filters
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.catalog import Catalog
 from assistant.check import tables
 from assistant.check.direction import CUE
 from assistant.check.wording import Wording, abbreviations
-from assistant.keyword import tokenize
-from assistant.normalize import fold
+from assistant.search.catalog import Catalog
+from assistant.text.normalize import fold
+from assistant.text.terms import tokenize
 from assistant.types import Chunk, DocMeta, Hit
 
 _ENDS = re.compile(r"(?<=[.!?…;:])\s+(?=[\"“(\[*]?(\w))")

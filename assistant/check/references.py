@@ -8,13 +8,13 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from assistant.catalog import Catalog
+from assistant.answer.cite import Claim, verify
 from assistant.check.compare import Difference
 from assistant.check.mentions import mentions
-from assistant.cite import Claim, verify
-from assistant.docnumbers import find_refs, prepare, reference_spans
-from assistant.rerank import split_sentences
-from assistant.retrieve import Retriever
+from assistant.search.catalog import Catalog
+from assistant.search.retrieve import Retriever
+from assistant.text.docnumbers import find_refs, prepare, reference_spans
+from assistant.text.terms import split_sentences
 from assistant.types import Chunk, Citation, DocMeta, Hit
 
 SUPERSEDING = {"replaces": "thay thế", "amends": "sửa đổi, bổ sung", "repeals": "bãi bỏ"}

@@ -6,10 +6,10 @@ import json
 import re
 from typing import Any
 
-from assistant.answer import citation_json
 from assistant.check.compare import Difference
 from assistant.check.results import KIND_LABELS, VERDICT_LABELS, CheckReport, StatementCheck
 from assistant.check.statements import clean
+from assistant.shapes import citation_json
 
 
 def difference_json(d: Difference) -> dict[str, Any]:

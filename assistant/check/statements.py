@@ -13,10 +13,10 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from assistant.chunk import chunk_document
-from assistant.headings import title_label
-from assistant.normalize import fold, normalize_text
-from assistant.sections import PREAMBLE
+from assistant.ingest.chunk import chunk_document
+from assistant.ingest.headings import title_label
+from assistant.ingest.sections import PREAMBLE
+from assistant.text.normalize import fold, normalize_text
 
 _ABBREV_WORDS = "tp tp.hcm ths ts pgs gs bs ks cn kts ls nxb tr st p q tt đ/c sđd pgs.ts gs.ts ths.bs"
 _ABBREV = frozenset(_ABBREV_WORDS.split())

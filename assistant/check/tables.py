@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.normalize import fold
+from assistant.text.normalize import fold
 
 _RULE = re.compile(r"^\|?[\s:|\-]+\|?$")
 

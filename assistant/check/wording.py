@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 
-from assistant.normalize import fold
-from assistant.query import ABBREVIATIONS
+from assistant.search.query import ABBREVIATIONS
+from assistant.text.normalize import fold
 
 _W = r"[\wÀ-ỹ]"
 # (variants, canonical form); variants are folded text, matched as whole words

@@ -19,13 +19,13 @@ from typing import Any
 from assistant.evaluation.items import load_items
 from assistant.evaluation.metrics import summarize
 from assistant.evaluation.runner import prepare_index, question_record
-from assistant.ingest import Progress
-from assistant.keyword import KeywordIndex
-from assistant.normalize import fold, normalize_text
+from assistant.ingest.indexer import Progress
 from assistant.pipeline import Pipeline
-from assistant.rerank import rerank
-from assistant.retrieve import Retriever
+from assistant.search.keyword import KeywordIndex
+from assistant.search.rerank import rerank
+from assistant.search.retrieve import Retriever
 from assistant.settings import Settings
+from assistant.text.normalize import fold, normalize_text
 from assistant.types import Embedder, Hit
 
 

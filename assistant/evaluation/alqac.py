@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import yaml
 
-from assistant.normalize import normalize_text, strip_diacritics
+from assistant.text.normalize import normalize_text, strip_diacritics
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """`assistant eval run SET --baseline langchain`: the LangChain RetrievalQA baseline, scored by our harness.
 
-The baseline (`assistant/lc_baseline.py`) reads the same files. Their text comes from our loader
+The baseline (`assistant/evaluation/langchain_baseline.py`) reads the same files. Their text comes from our loader
 (`load.load_file`: for .md and .txt the file's own text; .docx, .html and .pdf as our loader renders
 them), so both systems see the same words and the comparison is not about file parsing. It indexes
 them in its own Chroma collection (cached in `index_dir`, keyed by corpus content, embedder and
@@ -24,14 +24,22 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant import docmeta, load, manifest
 from assistant.evaluation.items import QuestionItem, load_items
+from assistant.evaluation.langchain_baseline import (
+    CHUNK_OVERLAP,
+    CHUNK_SIZE,
+    TOP_K,
+    BaselineAnswer,
+    BaselineDoc,
+    BaselineSource,
+    LangChainBaseline,
+)
 from assistant.evaluation.metrics import summarize
 from assistant.evaluation.report import format_table, write_report
 from assistant.evaluation.runner import Progress, corpus_key, draft_record, pick
-from assistant.lc_baseline import CHUNK_OVERLAP, CHUNK_SIZE, TOP_K, BaselineAnswer, BaselineDoc, BaselineSource, LangChainBaseline
-from assistant.normalize import fold
+from assistant.ingest import docmeta, load, manifest
 from assistant.settings import Settings
+from assistant.text.normalize import fold
 from assistant.types import Embedder, Generator, IngestError
 
 SYSTEM = "LangChain RetrievalQA (stuff), RecursiveCharacterTextSplitter 1000/200, Chroma, k=4"

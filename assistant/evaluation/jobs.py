@@ -26,13 +26,13 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from assistant.answer import Answerer
+from assistant.answer.answerer import Answerer
 from assistant.evaluation.items import DraftItem, QuestionItem, load_items
 from assistant.evaluation.matching import doc_matches
 from assistant.evaluation.metrics import summarize
 from assistant.evaluation.report import write_report
 from assistant.evaluation.runner import score_items
-from assistant.retrieve import Filters
+from assistant.types import Filters
 
 REDACTED = "[đã ẩn: vượt quá độ mật của người xem]"
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from assistant.normalize import _NOISE_CHARS, match_key, normalize_text
+from assistant.text.normalize import _NOISE_CHARS, match_key, normalize_text
 
 Record = dict[str, Any]  # one run record (an item with what the system returned), see `metrics.summarize`
 

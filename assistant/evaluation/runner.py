@@ -11,18 +11,17 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from assistant.answer import Answerer
+from assistant.answer.answerer import Answerer
 from assistant.check.report import statement_json
 from assistant.check.results import StatementCheck
 from assistant.check.statements import Statement
 from assistant.evaluation.items import DraftItem, QuestionItem, load_items
 from assistant.evaluation.metrics import summarize
 from assistant.evaluation.report import format_table, write_report
-from assistant.ingest import PIPELINE_VERSION
+from assistant.ingest.indexer import PIPELINE_VERSION
 from assistant.pipeline import Pipeline, embedder_choice
-from assistant.retrieve import Filters
 from assistant.settings import Settings
-from assistant.types import Answer, Embedder, FileReport, Generator, Hit
+from assistant.types import Answer, Embedder, FileReport, Filters, Generator, Hit
 
 Progress = Callable[[str, int, int], None]
 

@@ -13,7 +13,7 @@ import anyio
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.answer import Event
+from assistant.answer.answerer import Event
 from assistant.api.ask import stream_events
 from assistant.pipeline import Pipeline
 from assistant.types import ChatMessage

@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from assistant.api import create_app
 from assistant.api.limits import AnswerLimiter, Slot
 from assistant.check.report import report_json
-from assistant.normalize import match_key
 from assistant.pipeline import Pipeline
-from assistant.retrieve import Filters
+from assistant.text.normalize import match_key
+from assistant.types import Filters
 from tests.api.conftest import Office, sse_events
 from tests.fakes import HashEmbedder
 

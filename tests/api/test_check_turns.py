@@ -137,7 +137,7 @@ def turns(tmp_path: Path, directives: Path) -> Iterator[Turns]:
     model = GatedModel(monitor)
     settings = Settings(index_dir=tmp_path / "idx", model_dir=tmp_path / "m", answer_mode="copy")
     pipe = Pipeline(settings, embedder=WatchedEmbedder(monitor), generator=model)
-    pipe.checker.use_model = True  # the check is rules-only by default; these turns are about its model calls
+    pipe.checker.check_use_model = True  # the check is rules-only by default; these turns are about its model calls
     assert [r.status for r in pipe.ingest([directives])] == ["added", "added"]
     office = make_office(pipe)
     monitor.lock = office.service.lock

@@ -250,7 +250,7 @@ def test_documents_above_clearance_are_absent_and_404(office: Office) -> None:
 
 
 def test_uploads_views_and_deletions_are_audited(fresh: tuple[TestClient, Pipeline]) -> None:
-    from assistant.audit import AuditLog
+    from assistant.access.audit import AuditLog
 
     client, pipe = fresh
     upload(client, "thong-bao-21.md", NOTICE.encode(), level="công khai")

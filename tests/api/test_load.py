@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from assistant.users import UserStore
+from assistant.access.users import UserStore
 from benchmarks.loadgen import LoadResult, free_port, run_load, server_process, warm_up
 
 REPO = Path(__file__).resolve().parent.parent.parent

@@ -8,7 +8,7 @@ import pytest
 from fastapi import HTTPException
 
 from assistant.api.upload import UploadReader, safe_filename
-from assistant.load import SUPPORTED_SUFFIXES
+from assistant.ingest.load import SUPPORTED_SUFFIXES
 
 
 def test_size_limit_is_enforced_while_the_body_arrives(tmp_path: Path) -> None:

@@ -16,10 +16,10 @@ import pytest
 from assistant.check.judge import REWRITE_SCHEMA, VERDICT_SCHEMA, focus, rewrite_ok
 from assistant.check.results import EXIT_CONTRADICTIONS, EXIT_ERROR, EXIT_OK, StatementCheck
 from assistant.check.statements import Statement
-from assistant.normalize import match_key
 from assistant.pipeline import Pipeline
-from assistant.retrieve import Filters
 from assistant.settings import Settings
+from assistant.text.normalize import match_key
+from assistant.types import Filters
 from tests.fakes import HashEmbedder, ScriptedGenerator
 
 AMENDING = """ĐẢNG CỘNG SẢN VIỆT NAM
@@ -60,7 +60,7 @@ def make(index_dir: Path, tmp_path: Path) -> Iterator[object]:
     def build(outputs: list[str] | None = None) -> tuple[Pipeline, ScriptedGenerator]:
         gen = ScriptedGenerator(outputs or [])
         p = Pipeline(Settings(index_dir=index_dir, model_dir=tmp_path / "m"), embedder=HashEmbedder(), generator=gen)
-        p.checker.use_model = True  # rules-only is the default; these tests are about the model's part
+        p.checker.check_use_model = True  # rules-only is the default; these tests are about the model's part
         made.append(p)
         return p, gen
 
@@ -298,7 +298,7 @@ def test_a_bare_document_name_is_not_judged_but_its_date_still_is(make) -> None:
 def test_rules_only_when_the_model_is_off(index_dir: Path, tmp_path: Path) -> None:
     gen = ScriptedGenerator([json.dumps({"verdict": "contradicts", "evidence": 1})])
     p = Pipeline(Settings(index_dir=index_dir, model_dir=tmp_path / "m"), embedder=HashEmbedder(), generator=gen)
-    p.checker.use_model = False
+    p.checker.check_use_model = False
     try:
         c = check(p, NOT_RESPONSIBLE)
         assert c.method == "rules" and c.verdict != "contradicts"

@@ -12,8 +12,8 @@ import pytest
 
 from assistant.check.plan import CheckPlan
 from assistant.pipeline import Pipeline
-from assistant.retrieve import Filters
 from assistant.settings import Settings
+from assistant.types import Filters
 from tests.fakes import HashEmbedder
 
 M1 = "Nghị quyết xác định người đứng đầu cấp ủy chỉ phối hợp, không chịu trách nhiệm về kết quả chuyển đổi số tại địa phương."

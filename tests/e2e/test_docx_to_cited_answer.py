@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from assistant import models
-from assistant.load import load_file
-from assistant.normalize import match_key
+from assistant.ingest.load import load_file
 from assistant.pipeline import Pipeline
 from assistant.settings import Settings
+from assistant.text.normalize import match_key
 
 pytestmark = pytest.mark.slow
 

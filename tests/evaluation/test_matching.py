@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from assistant.evaluation.matching import doc_matches, fast_match_key, quotes_found
 from assistant.evaluation.metrics import summarize
 from assistant.evaluation.retrieval_metrics import retrieval_scores
-from assistant.normalize import match_key
+from assistant.text.normalize import match_key
 from tests.evaluation.records import QUOTE, passage, question
 
 # --- documents -----------------------------------------------------------------------------

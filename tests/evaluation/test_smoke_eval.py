@@ -42,7 +42,7 @@ def test_eval_run_cli_takes_a_config_file(tmp_path: Path) -> None:
     """`assistant eval run SET --corpus DIR --config FILE --out DIR` (fast: extractive, retrieval only, hash-free real CLI)."""
     from typer.testing import CliRunner
 
-    from assistant.cli import app
+    from assistant.cli.main import app
 
     cfg = tmp_path / "run.yaml"
     cfg.write_text(f"index_dir: {tmp_path / 'idx'}\nembed_model: all-minilm-l6-v2\ntop_k: 4\n", "utf-8")

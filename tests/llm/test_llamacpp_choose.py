@@ -7,11 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from assistant import choose, models
+from assistant import models
+from assistant.answer import choose
+from assistant.answer.units import Unit
 from assistant.llm.llamacpp import LlamaCppGenerator
 from assistant.settings import Settings
 from assistant.types import ChatMessage
-from assistant.units import Unit
 
 pytestmark = pytest.mark.slow
 MODEL = "smollm2-135m-instruct-q4_1"

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from assistant import models
+from assistant.answer.prompt import ANSWER_SCHEMA
 from assistant.llm.openai_http import OpenAIServerGenerator
-from assistant.prompt import ANSWER_SCHEMA
 from assistant.settings import Settings
 from assistant.types import ChatMessage
 

@@ -15,9 +15,9 @@ from typing import ClassVar
 
 import pytest
 
+from assistant.answer.prompt import ANSWER_SCHEMA
 from assistant.llm.openai_http import OpenAIServerGenerator
 from assistant.pipeline import build_generator
-from assistant.prompt import ANSWER_SCHEMA
 from assistant.settings import Settings
 from assistant.types import ChatMessage
 

@@ -1,0 +1,1 @@
+"""Access: roles, clearance, users, tokens, sessions and the tamper-evident audit log."""

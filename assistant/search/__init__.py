@@ -1,0 +1,1 @@
+"""Search: the index's stores (catalog, Chroma, BM25), query understanding, hybrid retrieval, rerank, context."""

@@ -1,0 +1,1 @@
+"""Shared text vocabulary: Vietnamese normalisation, document numbers, key terms and sentences."""
