@@ -16,6 +16,7 @@ from pathlib import Path
 from assistant import models
 from assistant.answer.answerer import Answerer
 from assistant.answer.choose import ChooseTemplates
+from assistant.answer.pointwise import PointwiseTemplates
 from assistant.answer.prompt import Templates
 from assistant.check.checker import Checker
 from assistant.check.checker import Progress as CheckProgress
@@ -171,13 +172,14 @@ class Pipeline:
         s = self.settings
         return Answerer(
             self.retriever, self.catalog, self.generator, Templates.load(s.prompts_dir),
-            choose_templates=ChooseTemplates.load(s.prompts_dir),
+            choose_templates=ChooseTemplates.load(s.prompts_dir), pointwise_templates=PointwiseTemplates.load(s.prompts_dir),
             top_k=s.top_k, prompt_passages=s.prompt_passages, prompt_sentences=s.prompt_sentences,
             min_evidence_coverage=s.min_evidence_coverage, min_sentence_coverage=s.min_sentence_coverage,
             answer_mode=s.answer_mode, llm_max_tokens=s.llm_max_tokens, answer_units=s.answer_units,
             answer_unit_tokens=s.answer_unit_tokens, choice_model_weight=s.choice_model_weight,
             choice_none_threshold=s.choice_none_threshold, choice_min_confidence=s.choice_min_confidence,
-            choice_sure_coverage=s.choice_sure_coverage,
+            choice_sure_coverage=s.choice_sure_coverage, choice_scoring=s.choice_scoring,
+            pointwise_threshold=s.pointwise_threshold,
         )  # fmt: skip
 
     @cached_property

@@ -170,6 +170,18 @@ class Settings(BaseSettings):
         description="Coverage of the question's key terms by the best unit above which the model's 'no unit answers' "
         "does not refuse (`choose`).",
     )
+    choice_scoring: Literal["list", "pointwise"] = Field(
+        default="list",
+        description="How the model picks evidence units (`choose`): 'list' reads its probability of each id from one "
+        "prompt showing them all; 'pointwise' asks of each unit on its own whether it answers (P of 'Có').",
+    )
+    pointwise_threshold: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="With choice_scoring 'pointwise': refuse when no unit's P('Có') reaches this (unless the best unit "
+        "covers choice_sure_coverage of the question); further units for a question asking several things need it too.",
+    )
     min_evidence_coverage: float = Field(
         default=0.25,
         ge=0,

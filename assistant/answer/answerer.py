@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
-from assistant.answer import choose
+from assistant.answer import choose, pointwise
 from assistant.answer.cite import AnswerTextStream, Claim, locate, verify
 from assistant.answer.copy_design import CopyDesign
 from assistant.answer.evidence import shortfall
@@ -66,6 +66,7 @@ class Answerer(CopyDesign):
         templates: Templates,
         *,
         choose_templates: choose.ChooseTemplates | None,
+        pointwise_templates: pointwise.PointwiseTemplates | None,
         top_k: int,
         prompt_passages: int,
         prompt_sentences: int,
@@ -79,12 +80,15 @@ class Answerer(CopyDesign):
         choice_none_threshold: float,
         choice_min_confidence: float,
         choice_sure_coverage: float,
+        choice_scoring: str,
+        pointwise_threshold: float,
     ) -> None:
         self.retriever = retriever
         self._catalog = catalog
         self._gen = generator
         self._tpl = templates
         self._choose_tpl = choose_templates
+        self._pointwise_tpl = pointwise_templates
         self.top_k = top_k
         self.prompt_passages = prompt_passages
         self.prompt_sentences = prompt_sentences
@@ -98,6 +102,8 @@ class Answerer(CopyDesign):
         self.choice_none_threshold = choice_none_threshold
         self.choice_min_confidence = choice_min_confidence
         self.choice_sure_coverage = choice_sure_coverage
+        self.choice_scoring = choice_scoring
+        self.pointwise_threshold = pointwise_threshold
 
     def ask(self, question: str, filters: Filters | None = None, history: list[Turn] | None = None) -> Answer:
         final = None
@@ -200,9 +206,17 @@ class Answerer(CopyDesign):
         self, messages: list[ChatMessage], question: str, search_q: str, shown: list[Unit], hits: list[Hit],
         timings: dict[str, float],
     ) -> Steps[tuple[str, object], None, choose.Outcome]:  # fmt: skip
-        """The model's choice of units from the list, and its answer."""
+        """The model's choice and answer: units judged one at a time (`choice_scoring: pointwise`, where the backend
+        gives probabilities), else chosen from the list."""
         assert self._gen is not None and self._choose_tpl is not None
         sure = shown[0].coverage >= self.choice_sure_coverage
+        if self.choice_scoring == "pointwise" and self._pointwise_tpl is not None:
+            outcome = yield from pointwise.converse(
+                self._gen, self._pointwise_tpl, self._choose_tpl, search_q, shown, hits, weight=self.choice_model_weight,
+                threshold=self.pointwise_threshold, sure=sure, timings=timings,
+            )  # fmt: skip
+            if outcome is not None:
+                return outcome
         listed = choose.converse(
             self._gen, messages, shown, search_q, weight=self.choice_model_weight,
             none_threshold=self.choice_none_threshold, min_confidence=self.choice_min_confidence, sure=sure,
