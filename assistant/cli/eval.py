@@ -68,7 +68,8 @@ def eval_answers(
     set_path: Annotated[Path, typer.Argument(help="Items (JSONL).")],
     corpus: Annotated[list[Path], typer.Option("--corpus", help="Corpus folder or file (repeatable).")],
     design: Annotated[
-        list[str] | None, typer.Option("--design", help="Answer design (repeatable): choose, copy, extractive; default all.")
+        list[str] | None,
+        typer.Option("--design", help="Answer design (repeatable): choose, pointwise, copy, extractive; default: all."),
     ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Run folder (default runs/<set>-answers-<date>).")] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,

@@ -17,7 +17,14 @@ from assistant.pipeline import Pipeline, build_generator
 from assistant.settings import Settings
 from assistant.types import Embedder, Generator
 
-DESIGNS = ("choose", "copy", "extractive")
+# design -> the settings it stands for
+DESIGN_SETTINGS: dict[str, dict[str, str]] = {
+    "choose": {"answer_mode": "choose", "choice_scoring": "list"},
+    "pointwise": {"answer_mode": "choose", "choice_scoring": "pointwise"},
+    "copy": {"answer_mode": "copy"},
+    "extractive": {"answer_mode": "extractive"},
+}
+DESIGNS = tuple(DESIGN_SETTINGS)
 
 # (label, metric key in summary["metrics"], number format)
 ROWS: tuple[tuple[str, str, str], ...] = (
@@ -79,13 +86,13 @@ def run_designs(
     shared_generator = generator
     summaries: dict[str, dict[str, Any]] = {}
     for design in designs:
-        s = base.settings.model_copy(update={"answer_mode": design})
+        s = base.settings.model_copy(update=DESIGN_SETTINGS[design])
         if design != "extractive" and shared_generator is None:
             shared_generator = build_generator(s)
         pipe = Pipeline(s, embedder=shared_embedder, generator=None if design == "extractive" else shared_generator)
         records = score_items(pipe.answerer, questions, [], progress=progress)
         pipe.close()
-        design_settings = settings.model_copy(update={"answer_mode": design})
+        design_settings = settings.model_copy(update=DESIGN_SETTINGS[design])
         summary = write_run(out_dir / design, records, set_path, corpora, design_settings, reports, cached,
                             {"design": design}, f"Đánh giá ({design}): {set_path.name}")  # fmt: skip
         summaries[design] = summary
