@@ -26,6 +26,7 @@ from assistant.users import UserStore
 users_app = typer.Typer(help="Users of the service: roles, clearance, passwords.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens (shown once; stored hashed).", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+sessions_app = typer.Typer(help="Browser sessions: list and end them.", no_args_is_help=True)
 console = Console()
 err = Console(stderr=True)
 _settings: dict[str, Callable[[], Settings]] = {}
@@ -36,6 +37,7 @@ def register(app: typer.Typer, settings: Callable[[], Settings]) -> None:
     app.add_typer(users_app, name="users")
     app.add_typer(tokens_app, name="tokens")
     app.add_typer(audit_app, name="audit")
+    app.add_typer(sessions_app, name="sessions")
 
 
 def _open() -> tuple[UserStore, AuditLog]:
@@ -118,7 +120,7 @@ def users_set(
 
 @users_app.command("passwd")
 def users_passwd(username: str) -> None:
-    """Set a user's password for browser login (at least 8 characters; stored as scrypt)."""
+    """Set a user's password for browser login (at least 8 characters; stored as scrypt); ends their sessions."""
     users, audit = _open()
     first = getpass.getpass("new password: ")
     if getpass.getpass("again: ") != first:
@@ -151,7 +153,7 @@ def tokens_issue(username: str, label: Annotated[str, typer.Option(help="What th
 
 @tokens_app.command("revoke")
 def tokens_revoke(token_id: str) -> None:
-    """Revoke a token by its id (the part before the dot); it stops working at once."""
+    """Revoke a token by its id (the part before the dot); it and the sessions opened with it stop at once."""
     users, audit = _open()
     try:
         info = users.revoke_token(token_id)
@@ -170,6 +172,32 @@ def tokens_list(username: Annotated[str | None, typer.Argument(help="Only this u
     for t in users.tokens(username):
         table.add_row(t.token_id, t.username, t.label, _ts(t.created), _ts(t.last_used), _ts(t.revoked))
     console.print(table)
+
+
+# --- sessions --------------------------------------------------------------------------------------
+@sessions_app.command("list")
+def sessions_list(username: Annotated[str | None, typer.Argument(help="Only this user's sessions.")] = None) -> None:
+    """Open browser sessions: id, user, opened, expires, and the token they were opened with (or password)."""
+    users, _ = _open()
+    table = Table("id", "user", "opened", "expires", "token (or password)")
+    for x in users.sessions(username):
+        table.add_row(x.session_id, x.username, _ts(x.created), _ts(x.expires), x.token_id or "password")
+    console.print(table)
+
+
+@sessions_app.command("end")
+def sessions_end(
+    username: str, session: Annotated[str | None, typer.Option("--id", help="Only this session (an id from `list`).")] = None
+) -> None:
+    """End a user's browser sessions (all, or one with --id); their next request is asked to log in again."""
+    users, audit = _open()
+    try:
+        ended = users.end_sessions(username, session)
+    except ValueError as exc:
+        _fail(str(exc))
+        return
+    audit.append(_actor(), "session.end", username=username, session=session, ended=ended)
+    console.print(f"ended {ended} session(s) of {escape(username)}", highlight=False)
 
 
 # --- audit -----------------------------------------------------------------------------------------

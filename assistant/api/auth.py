@@ -116,8 +116,9 @@ def router() -> APIRouter:
             svc.record(name or "?", "login.refused", reason="too many failures", client=_client(request))
             raise HTTPException(429, "too many failed logins for this user; try again in 15 minutes")
         user = svc.users.authenticate_token(body.secret)
+        token_id: str | None = body.secret.strip().partition(".")[0] if user is not None else None
         if user is not None and user.username != name:
-            user = None
+            user, token_id = None, None
         if user is None:
             user = svc.users.check_password(name, body.secret)
         if user is None:
@@ -126,7 +127,7 @@ def router() -> APIRouter:
             raise HTTPException(401, "wrong user name, token or password")
         throttle.clear(name)
         ttl = svc.settings.session_hours * 3600
-        sid = svc.users.create_session(user.username, ttl)
+        sid = svc.users.create_session(user.username, ttl, token_id)
         response.set_cookie(
             COOKIE, sid, max_age=int(ttl), httponly=True, samesite="strict", secure=svc.settings.cookie_secure, path="/"
         )
