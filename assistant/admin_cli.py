@@ -214,11 +214,16 @@ def audit_verify() -> None:
     console.print(f"head: {result.entries} {result.last_hash}  (keep a copy elsewhere to detect a rewrite of the whole log)")
 
 
+_REFUSALS = {"refused", "refused.suppressed", "login.failed", "login.refused"}
+
+
 @audit_app.command("show")
 def audit_show(
     last: Annotated[int, typer.Option(help="Only the last N entries (0: all).")] = 50,
     actor: Annotated[str | None, typer.Option(help="Only this actor.")] = None,
     action: Annotated[str | None, typer.Option(help="Only actions starting with this, e.g. ask, document., login.")] = None,
+    refused: Annotated[bool, typer.Option("--refused", help="Only refusals: refused requests, failed logins.")] = False,
+    status: Annotated[int | None, typer.Option(help="Only refusals with this HTTP status, e.g. 403.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON entry per line.")] = False,
 ) -> None:
     """List audit entries: time, actor, action and details."""
@@ -226,6 +231,7 @@ def audit_show(
     rows = [
         e for e in audit.entries()
         if (actor is None or e.get("actor") == actor) and (action is None or str(e.get("action", "")).startswith(action))
+        and (not refused or e.get("action") in _REFUSALS) and (status is None or e.get("details", {}).get("status") == status)
     ]  # fmt: skip
     if last:
         rows = rows[-last:]

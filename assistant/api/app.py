@@ -21,6 +21,8 @@ Routes (permissions in `assistant.access`):
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
@@ -29,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.api import ask, auth, check, documents, evals, openai_compat, web
 from assistant.api.limits import Busy, ClientGone, busy_response
+from assistant.api.refusals import AuditRefusals, RefusalLog
 from assistant.api.service import TITLE, Service, ServiceError
 from assistant.audit import AuditLog
 from assistant.ingest import IndexMismatch
@@ -76,17 +79,29 @@ def create_app(
     """The service over `pipeline`. The caller owns the pipeline (and closes it); the user store and the
     audit log default to `users.sqlite` and `audit.jsonl` in the index dir."""
     service = Service(settings, pipeline, users or open_users(settings), audit or open_audit(settings))
+    refusals = RefusalLog(service.audit)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        refusals.flush()  # counts of refusals left out of the log by the flood bound
+
     app = FastAPI(
+        lifespan=lifespan,
         title=TITLE,
         version="0.2.0",
         description="Hỏi đáp có trích dẫn kiểm chứng trên các văn bản đã nạp, theo độ mật của từng người dùng; "
         "thư viện văn bản; đánh giá; nhật ký kiểm toán. Xác thực: `Authorization: Bearer <token>` hoặc cookie phiên.",
     )
     app.state.service = service
+    app.state.refusals = refusals
     app.add_middleware(_JSONCharset)
+    app.add_middleware(AuditRefusals, refusals=refusals)
 
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
+        if exc.note:
+            request.state.note = exc.note  # for the audit of refusals only; never in the response
         return JSONResponse({"detail": exc.detail}, status_code=exc.status)
 
     @app.exception_handler(Busy)

@@ -51,7 +51,7 @@ def test_login_with_a_token_sets_a_strict_httponly_cookie(office_fresh: Office) 
         assert browser.post("/auth/logout").status_code == 204
         assert browser.get("/auth/me").status_code == 401
     actions = [(e["actor"], e["action"]) for e in office_fresh.service.audit.entries()]
-    assert actions == [("analyst", "login"), ("analyst", "documents.list"), ("analyst", "logout")]
+    assert actions == [("analyst", "login"), ("analyst", "documents.list"), ("analyst", "logout"), ("?", "refused")]
 
 
 def test_login_with_a_password(office_fresh: Office) -> None:
