@@ -16,6 +16,7 @@ Routes (permissions in `assistant.access`):
   /eval/sets, /eval/runs, /eval/runs/{id} evals.py
   /v1/models, /v1/chat/completions       openai_compat.py
   /, /library, /check, /evals, /login, /static web.py
+  /docs, /openapi.json, /docs-assets       apidocs.py (signed-in users only)
   /health                                here
 """
 
@@ -29,7 +30,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from assistant.api import ask, auth, check, documents, evals, openai_compat, web
+from assistant.api import apidocs, ask, auth, check, documents, evals, openai_compat, web
 from assistant.api.limits import Busy, ClientGone, busy_response
 from assistant.api.refusals import AuditRefusals, RefusalLog
 from assistant.api.service import TITLE, Service, ServiceError
@@ -88,6 +89,9 @@ def create_app(
 
     app = FastAPI(
         lifespan=lifespan,
+        docs_url=None,  # /docs and /openapi.json for signed-in users, offline: apidocs.py
+        redoc_url=None,
+        openapi_url=None,
         title=TITLE,
         version="0.2.0",
         description="Hỏi đáp có trích dẫn kiểm chứng trên các văn bản đã nạp, theo độ mật của từng người dùng; "
@@ -127,6 +131,7 @@ def create_app(
     for module in (auth, ask, check, documents, evals, openai_compat, web):
         app.include_router(module.router())
     app.mount("/static", web.static_files(), name="static")
+    apidocs.install(app)
     return app
 
 

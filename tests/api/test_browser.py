@@ -280,3 +280,45 @@ def test_a_draft_check_in_the_browser(server: Server, tmp_path: Path) -> None:
             assert outside == []
         finally:
             browser.close()
+
+
+@pytest.mark.browser
+def test_api_docs_offline_in_the_browser(server: Server) -> None:
+    """/docs with every request outside the service refused: Swagger UI still renders the endpoint list, under
+    the pages' CSP, with no console error; without a session the page sends the browser to the login page."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} missing: apt-get install -y chromium")
+    from playwright.sync_api import Route, expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        try:
+            page = browser.new_page(viewport=VIEWPORT)
+            blocked: list[str] = []
+            errors: list[str] = []
+
+            def only_the_service(route: Route) -> None:
+                if route.request.url.startswith((server.url, "data:")):
+                    route.continue_()
+                else:
+                    blocked.append(route.request.url)
+                    route.abort()
+
+            page.route("**/*", only_the_service)
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(server.url + "/docs")
+            expect(page).to_have_url(server.url + "/login")
+            page.fill("#username", "analyst")
+            page.fill("#secret", server.office.tokens["analyst"])
+            page.click("#login-button")
+            expect(page).to_have_url(server.url + "/")
+            page.goto(server.url + "/docs")
+            expect(page.locator(".opblock-summary-path[data-path='/ask']")).to_have_count(1, timeout=30_000)
+            expect(page.locator(".opblock-summary-path[data-path='/documents']").first).to_be_visible()
+            assert page.locator(".opblock").count() >= 12
+            assert blocked == [] and errors == [], (blocked, errors)
+        finally:
+            browser.close()
