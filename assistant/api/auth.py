@@ -128,7 +128,7 @@ def router() -> APIRouter:
         if user is None:
             throttle.fail(name)
             _refused(request, name, "login.failed", 401)
-            raise HTTPException(401, "wrong user name, token or password")
+            raise HTTPException(401, "sai tên người dùng, mã truy cập hoặc mật khẩu (wrong user name, token or password)")
         throttle.clear(name)
         ttl = svc.settings.session_hours * 3600
         sid = svc.users.create_session(user.username, ttl, token_id)

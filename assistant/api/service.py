@@ -160,9 +160,9 @@ def document_json(rec: DocRecord, passages: int) -> dict[str, Any]:
 
 
 def user_json(user: User) -> dict[str, Any]:
-    from assistant.access import permissions
+    from assistant.access import ROLE_LABELS, permissions
 
     return {
-        "username": user.username, "display_name": user.display_name, "role": user.role, "clearance": user.clearance,
-        "permissions": permissions(user.role),
+        "username": user.username, "display_name": user.display_name, "role": user.role,
+        "role_label": ROLE_LABELS.get(user.role, user.role), "clearance": user.clearance, "permissions": permissions(user.role),
     }  # fmt: skip

@@ -40,6 +40,7 @@ def test_login_with_a_token_sets_a_strict_httponly_cookie(office_fresh: Office) 
         r = browser.post("/auth/login", json={"username": "Analyst", "secret": office_fresh.tokens["analyst"]})
         assert r.status_code == 200
         assert r.json()["username"] == "analyst" and r.json()["clearance"] == "công khai"
+        assert r.json()["role_label"] == "chuyên viên phân tích"  # the header shows the role in Vietnamese
         cookie = r.headers["set-cookie"]
         assert cookie.startswith(f"{COOKIE}=")
         for attribute in ("HttpOnly", "SameSite=strict", "Path=/", "Max-Age=43200"):
@@ -69,7 +70,7 @@ def test_wrong_secrets_and_other_users_tokens_are_refused_then_throttled(office_
         ]
         for body in wrong:
             r = browser.post("/auth/login", json=body)
-            assert r.status_code == 401 and r.json()["detail"] == "wrong user name, token or password"
+            assert r.status_code == 401 and r.json()["detail"].startswith("sai tên người dùng, mã truy cập hoặc mật khẩu")
             assert COOKIE not in r.cookies
         for _ in range(3):
             assert browser.post("/auth/login", json=wrong[0]).status_code == 401

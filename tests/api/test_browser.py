@@ -109,7 +109,7 @@ def test_log_in_ask_upload_and_clearance_in_the_browser(server: Server, tmp_path
             page.fill("#secret", server.office.tokens["drafter"])
             page.click("#login-button")
             expect(page).to_have_url(server.url + "/")
-            expect(page.locator("#who")).to_contain_text("độ mật: mật")
+            expect(page.locator("#who")).to_contain_text("người soạn thảo · độ mật: mật")
 
             # ask: the answer streams in, and the sources panel shows the quote highlighted inside its passage
             page.fill("#question", ANSWERABLE)
