@@ -221,8 +221,10 @@ class Pipeline:
         with guard or nullcontext():
             return self.checker.plan(name, text, against, self_id=self_id, filters=filters)
 
-    def ingest(self, paths: Sequence[Path], progress: Progress | None = None) -> list[FileReport]:
-        return self.indexer.ingest(paths, progress)
+    def ingest(
+        self, paths: Sequence[Path], progress: Progress | None = None, *, uploader_rank: int | None = None
+    ) -> list[FileReport]:
+        return self.indexer.ingest(paths, progress, uploader_rank=uploader_rank)
 
     def delete(self, key: str) -> bool:
         """Remove a document from the catalog and the vector store (no model is loaded for this)."""

@@ -3,7 +3,11 @@
 Secrets are never stored. An API token is `<id>.<secret>`: the id (public, shown in listings,
 used to revoke) finds the row, and the sha256 of the whole token is compared in constant time.
 Passwords are hashed with scrypt (stdlib `hashlib.scrypt`, random salt). Browser sessions are
-random ids stored as sha256 with an expiry.
+random ids stored as sha256 with an expiry and the token they were opened with, if any.
+
+Sessions follow the credentials they came from, at the next request: revoking a token ends the
+sessions opened with it, a new password or disabling the user ends all of theirs, and a changed
+role or clearance applies at once (each request reads the user afresh).
 """
 
 from __future__ import annotations
@@ -42,7 +46,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     sid_sha256 TEXT PRIMARY KEY,
     username TEXT NOT NULL REFERENCES users(username),
     created REAL NOT NULL,
-    expires REAL NOT NULL
+    expires REAL NOT NULL,
+    token_id TEXT
 );
 """
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
@@ -71,6 +76,15 @@ class TokenInfo:
     created: float
     revoked: float | None
     last_used: float | None
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    session_id: str
+    username: str
+    created: float
+    expires: float
+    token_id: str | None  # the token it was opened with; None for a password
 
 
 def sha256_hex(text: str) -> str:
@@ -117,6 +131,8 @@ class UserStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA)
+        if "token_id" not in {r[1] for r in self._db.execute("PRAGMA table_info(sessions)")}:
+            self._db.execute("ALTER TABLE sessions ADD COLUMN token_id TEXT")  # stores made before sessions kept it
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -161,6 +177,7 @@ class UserStore:
             self._db.execute(
                 "UPDATE users SET password_hash=? WHERE username=?", (hash_password(_long_enough(password)), user.username)
             )
+            self._db.execute("DELETE FROM sessions WHERE username=?", (user.username,))
 
     def get(self, username: str) -> User | None:
         row = self._db.execute(
@@ -205,6 +222,7 @@ class UserStore:
     def revoke_token(self, token_id: str) -> TokenInfo:
         with self._lock:
             cur = self._db.execute("UPDATE tokens SET revoked=? WHERE token_id=? AND revoked IS NULL", (time.time(), token_id))
+            self._db.execute("DELETE FROM sessions WHERE token_id=?", (token_id,))
         info = next((t for t in self.tokens() if t.token_id == token_id), None)
         if info is None:
             raise ValueError(f"no token {token_id!r}")
@@ -238,20 +256,40 @@ class UserStore:
         return user
 
     # --- sessions --------------------------------------------------------------------------------
-    def create_session(self, username: str, ttl_s: float) -> str:
+    def create_session(self, username: str, ttl_s: float, token_id: str | None = None) -> str:
+        """A new session id; `token_id` is the token it was opened with (None for a password)."""
         sid = secrets.token_urlsafe(32)
         now = time.time()
         with self._lock:
             self._db.execute("DELETE FROM sessions WHERE expires < ?", (now,))
             self._db.execute(
-                "INSERT INTO sessions(sid_sha256, username, created, expires) VALUES (?, ?, ?, ?)",
-                (sha256_hex(sid), username, now, now + ttl_s),
+                "INSERT INTO sessions(sid_sha256, username, created, expires, token_id) VALUES (?, ?, ?, ?, ?)",
+                (sha256_hex(sid), username, now, now + ttl_s, token_id),
             )
         return sid
 
+    def sessions(self, username: str | None = None) -> list[SessionInfo]:
+        """Open sessions (id: the first 12 hex digits of the stored hash), oldest first."""
+        sql = "SELECT substr(sid_sha256, 1, 12), username, created, expires, token_id FROM sessions WHERE expires > ?"
+        args: tuple[object, ...] = (time.time(),)
+        if username:
+            sql, args = sql + " AND username=?", (*args, username.strip().lower())
+        return [SessionInfo(*r) for r in self._db.execute(sql + " ORDER BY created", args)]
+
+    def end_sessions(self, username: str, session_id: str | None = None) -> int:
+        """End a user's sessions (or the one whose id is `session_id`); how many were ended."""
+        user = self._require(username)
+        sql, args = "DELETE FROM sessions WHERE username=?", [user.username]
+        if session_id:
+            sql, args = sql + " AND substr(sid_sha256, 1, 12)=?", [*args, session_id]
+        with self._lock:
+            return self._db.execute(sql, args).rowcount
+
     def session_user(self, sid: str) -> User | None:
         row = self._db.execute(
-            "SELECT username FROM sessions WHERE sid_sha256=? AND expires > ?", (sha256_hex(sid), time.time())
+            "SELECT s.username FROM sessions s LEFT JOIN tokens t ON t.token_id = s.token_id"
+            " WHERE s.sid_sha256=? AND s.expires > ? AND (s.token_id IS NULL OR t.revoked IS NULL)",
+            (sha256_hex(sid), time.time()),
         ).fetchone()
         user = self.get(row[0]) if row else None
         return user if user and not user.disabled else None

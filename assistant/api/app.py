@@ -16,11 +16,14 @@ Routes (permissions in `assistant.access.clearance`):
   /eval/sets, /eval/runs, /eval/runs/{id} evals.py
   /v1/models, /v1/chat/completions       openai_compat.py
   /, /library, /check, /evals, /login, /static web.py
+  /docs, /openapi.json, /docs-assets       apidocs.py (signed-in users only)
   /health                                here
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
@@ -29,8 +32,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.access.audit import AuditLog
 from assistant.access.users import User, UserStore
-from assistant.api import ask, auth, check, documents, evals, openai_compat, web
+from assistant.api import apidocs, ask, auth, check, documents, evals, openai_compat, web
 from assistant.api.limits import Busy, ClientGone, busy_response
+from assistant.api.refusals import AuditRefusals, RefusalLog
 from assistant.api.service import TITLE, Service, ServiceError
 from assistant.ingest.indexer import IndexMismatch
 from assistant.models import ModelError
@@ -76,17 +80,32 @@ def create_app(
     """The service over `pipeline`. The caller owns the pipeline (and closes it); the user store and the
     audit log default to `users.sqlite` and `audit.jsonl` in the index dir."""
     service = Service(settings, pipeline, users or open_users(settings), audit or open_audit(settings))
+    refusals = RefusalLog(service.audit)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        refusals.flush()  # counts of refusals left out of the log by the flood bound
+
     app = FastAPI(
+        lifespan=lifespan,
+        docs_url=None,  # /docs and /openapi.json for signed-in users, offline: apidocs.py
+        redoc_url=None,
+        openapi_url=None,
         title=TITLE,
         version="0.2.0",
         description="Hỏi đáp có trích dẫn kiểm chứng trên các văn bản đã nạp, theo độ mật của từng người dùng; "
         "thư viện văn bản; đánh giá; nhật ký kiểm toán. Xác thực: `Authorization: Bearer <token>` hoặc cookie phiên.",
     )
     app.state.service = service
+    app.state.refusals = refusals
     app.add_middleware(_JSONCharset)
+    app.add_middleware(AuditRefusals, refusals=refusals)
 
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
+        if exc.note:
+            request.state.note = exc.note  # for the audit of refusals only; never in the response
         return JSONResponse({"detail": exc.detail}, status_code=exc.status)
 
     @app.exception_handler(Busy)
@@ -112,6 +131,7 @@ def create_app(
     for module in (auth, ask, check, documents, evals, openai_compat, web):
         app.include_router(module.router())
     app.mount("/static", web.static_files(), name="static")
+    apidocs.install(app)
     return app
 
 

@@ -45,12 +45,16 @@ def optional_user(request: Request, credentials: HTTPAuthorizationCredentials | 
     if token:
         user = svc.users.authenticate_token(token)
         if user is None:
+            request.state.token_id = token.partition(".")[0][:32]  # the public id part, for the audit of refusals
             raise HTTPException(401, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"})
+        request.state.actor = user.username
         return user
     sid = request.cookies.get(COOKIE)
     if not sid:
         return None
     user = svc.users.session_user(sid)
+    if user is not None:
+        request.state.actor = user.username
     if user is not None and request.method in _UNSAFE:
         origin = request.headers.get("origin")
         if origin and urlsplit(origin).netloc != request.headers.get("host"):
@@ -113,20 +117,21 @@ def router() -> APIRouter:
         svc = service_of(request)
         name = body.username.strip().lower()
         if throttle.blocked(name):
-            svc.record(name or "?", "login.refused", reason="too many failures", client=_client(request))
+            _refused(request, name, "login.refused", 429, reason="too many failures")
             raise HTTPException(429, "too many failed logins for this user; try again in 15 minutes")
         user = svc.users.authenticate_token(body.secret)
+        token_id: str | None = body.secret.strip().partition(".")[0] if user is not None else None
         if user is not None and user.username != name:
-            user = None
+            user, token_id = None, None
         if user is None:
             user = svc.users.check_password(name, body.secret)
         if user is None:
             throttle.fail(name)
-            svc.record(name or "?", "login.failed", client=_client(request))
-            raise HTTPException(401, "wrong user name, token or password")
+            _refused(request, name, "login.failed", 401)
+            raise HTTPException(401, "sai tên người dùng, mã truy cập hoặc mật khẩu (wrong user name, token or password)")
         throttle.clear(name)
         ttl = svc.settings.session_hours * 3600
-        sid = svc.users.create_session(user.username, ttl)
+        sid = svc.users.create_session(user.username, ttl, token_id)
         response.set_cookie(
             COOKIE, sid, max_age=int(ttl), httponly=True, samesite="strict", secure=svc.settings.cookie_secure, path="/"
         )
@@ -155,3 +160,9 @@ def router() -> APIRouter:
 
 def _client(request: Request) -> str:
     return request.client.host if request.client else ""
+
+
+def _refused(request: Request, name: str, action: str, status: int, **details: Any) -> None:
+    """A failed or refused login, on record within the flood bound of `refusals.py`."""
+    request.app.state.refusals.record(name or "?", action, (name or "?", "/auth/login", status), client=_client(request),
+                                      **details)  # fmt: skip

@@ -60,8 +60,9 @@ def router() -> APIRouter:
     @r.post("/eval/runs", summary="Start an evaluation run", status_code=202, openapi_extra=upload_body(_FORM))
     async def start_run(request: Request, user: User = Depends(require("eval"))) -> dict[str, Any]:
         """JSON `{"set": "<server-side set>", "retrieval_only": false, "limit": null}`, or multipart with an items
-        file (.jsonl) in the field `file`. The run searches only documents within your clearance; items whose
-        expected documents are above it are withheld. 202 with the run; poll GET /eval/runs/{id}."""
+        file (.jsonl) in the field `file`. The run searches only documents within your clearance; items that
+        name a document you cannot see (one above your clearance, or one not indexed: the two are never told
+        apart) are withheld and only counted. 202 with the run; poll GET /eval/runs/{id}."""
         svc = service_of(request)
         if request.headers.get("content-type", "").startswith("multipart/"):
             reader = await read_upload(request, svc.uploads / ".incoming", svc.settings.eval_upload_mb, {".jsonl"})

@@ -80,7 +80,7 @@ def store_and_ingest(service: Service, user: User, temp: Path, name: str, level:
         os.replace(temp, dest)
         old_entry = _set_level(folder, name, level)
         try:
-            report = service.pipeline.ingest([dest])[0]
+            report = service.pipeline.ingest([dest], uploader_rank=user.rank)[0]
         except BaseException:
             _restore(folder, name, backup, old_entry)
             raise

@@ -29,10 +29,11 @@ TITLE = "Trợ lý nghiên cứu văn bản"
 class ServiceError(Exception):
     """An error with an HTTP status, raised by code that does not import the web framework."""
 
-    def __init__(self, status: int, detail: str) -> None:
+    def __init__(self, status: int, detail: str, note: dict[str, Any] | None = None) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
+        self.note = note  # for the audit log only (e.g. that a 404 was a hidden document), never shown
 
 
 @dataclass
@@ -93,7 +94,8 @@ class Service:
             keys = ", ".join(r.meta.key for r in recs)
             raise ServiceError(409, f"{key} names {len(recs)} documents; use one of the keys: {keys}")
         if not recs:
-            raise ServiceError(404, f"no indexed document {key}")
+            hidden = (rec is not None and rec.status == "complete") or bool(catalog.keys_for_doc_id(key))
+            raise ServiceError(404, f"no indexed document {key}", note={"hidden_document": True} if hidden else None)
         return recs[0]
 
     def levels_for(self, user: User) -> list[str]:
@@ -157,9 +159,9 @@ def document_json(rec: DocRecord, passages: int) -> dict[str, Any]:
 
 
 def user_json(user: User) -> dict[str, Any]:
-    from assistant.access.clearance import permissions
+    from assistant.access.clearance import ROLE_LABELS, permissions
 
     return {
-        "username": user.username, "display_name": user.display_name, "role": user.role, "clearance": user.clearance,
-        "permissions": permissions(user.role),
+        "username": user.username, "display_name": user.display_name, "role": user.role,
+        "role_label": ROLE_LABELS.get(user.role, user.role), "clearance": user.clearance, "permissions": permissions(user.role),
     }  # fmt: skip

@@ -1,12 +1,15 @@
 """Streaming multipart uploads: the file part goes to a temporary file as the body arrives.
 
 The name and type are checked as soon as the part's headers are read, before any of its data;
-the size limit is checked on every piece, so an oversized upload is refused without being stored.
+the size limit is checked on every piece, so an oversized upload is refused without being stored; a
+declared Content-Length over the limit (plus room for the form around the file) is refused with 413 before
+any of the body is read. A client that goes away mid-upload ends the request with one log line (499).
 Other form fields (e.g. `access_level`) are kept as short strings.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tempfile
@@ -17,9 +20,15 @@ from typing import IO, Any
 
 from fastapi import HTTPException, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
+
+from assistant.api.limits import ClientGone
+
+log = logging.getLogger(__name__)
 
 UPLOAD_FIELD = "file"
 _FORM_FIELDS_MAX = 64 * 1024  # bytes of form fields other than the file
+_MULTIPART_SLACK = 16 * 1024  # boundaries and part headers around the file and fields
 _NAME_MAX_BYTES = 200
 _UNSAFE_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"|?*]')
 
@@ -167,11 +176,20 @@ async def read_upload(request: Request, folder: Path, limit_mb: float, suffixes:
         raise HTTPException(415, f"send the file as multipart/form-data in the field {UPLOAD_FIELD!r}")
     if b"boundary" not in params:
         raise HTTPException(400, "multipart body without a boundary")
-    reader = UploadReader(params[b"boundary"], folder, int(limit_mb * 1_000_000), limit_mb, suffixes)
+    max_bytes = int(limit_mb * 1_000_000)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes + _FORM_FIELDS_MAX + _MULTIPART_SLACK:
+        raise HTTPException(413, f"the upload ({int(declared):,} bytes) is over the {limit_mb:g} MB upload limit")
+    reader = UploadReader(params[b"boundary"], folder, max_bytes, limit_mb, suffixes)
     try:
-        async for chunk in request.stream():
-            if chunk:
-                await run_in_threadpool(reader.write, chunk)
+        try:
+            async for chunk in request.stream():
+                if chunk:
+                    await run_in_threadpool(reader.write, chunk)
+        except ClientDisconnect:
+            client = request.client.host if request.client else "?"
+            log.warning("upload to %s from %s: the client went away after %d bytes", request.url.path, client, reader.size)
+            raise ClientGone() from None
         reader.finish()
         if reader.name is None or reader.temp is None:
             raise HTTPException(422, f"no file in the upload: send it in the multipart field {UPLOAD_FIELD!r}")

@@ -17,14 +17,14 @@ from assistant.api.auth import COOKIE, service_of
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
 # path -> page file
 PAGES = {"/": "ask.html", "/library": "library.html", "/check": "check.html", "/evals": "evals.html"}
-_SECURITY_HEADERS = {
+SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-src 'self'; frame-ancestors 'self'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
 
 
-def _session_user(request: Request) -> User | None:
+def session_user(request: Request) -> User | None:
     sid = request.cookies.get(COOKIE)
     return service_of(request).users.session_user(sid) if sid else None
 
@@ -37,11 +37,11 @@ def router() -> APIRouter:
     r = APIRouter(include_in_schema=False)
 
     def page(name: str) -> FileResponse:
-        return FileResponse(STATIC / name, media_type="text/html; charset=utf-8", headers=_SECURITY_HEADERS)
+        return FileResponse(STATIC / name, media_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
 
     def page_route(name: str) -> Callable[[Request], Response]:
         def show(request: Request) -> Response:
-            if _session_user(request) is None:
+            if session_user(request) is None:
                 return RedirectResponse("/login", status_code=303)
             return page(name)
 

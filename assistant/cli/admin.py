@@ -24,6 +24,7 @@ from assistant.types import ACCESS_LEVELS
 users_app = typer.Typer(help="Users of the service: roles, clearance, passwords.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens (shown once; stored hashed).", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+sessions_app = typer.Typer(help="Browser sessions: list and end them.", no_args_is_help=True)
 
 
 def _open() -> tuple[UserStore, AuditLog]:
@@ -106,7 +107,7 @@ def users_set(
 
 @users_app.command("passwd")
 def users_passwd(username: str) -> None:
-    """Set a user's password for browser login (at least 8 characters; stored as scrypt)."""
+    """Set a user's password for browser login (at least 8 characters; stored as scrypt); ends their sessions."""
     users, audit = _open()
     first = getpass.getpass("new password: ")
     if getpass.getpass("again: ") != first:
@@ -139,7 +140,7 @@ def tokens_issue(username: str, label: Annotated[str, typer.Option(help="What th
 
 @tokens_app.command("revoke")
 def tokens_revoke(token_id: str) -> None:
-    """Revoke a token by its id (the part before the dot); it stops working at once."""
+    """Revoke a token by its id (the part before the dot); it and the sessions opened with it stop at once."""
     users, audit = _open()
     try:
         info = users.revoke_token(token_id)
@@ -160,6 +161,32 @@ def tokens_list(username: Annotated[str | None, typer.Argument(help="Only this u
     console.print(table)
 
 
+# --- sessions --------------------------------------------------------------------------------------
+@sessions_app.command("list")
+def sessions_list(username: Annotated[str | None, typer.Argument(help="Only this user's sessions.")] = None) -> None:
+    """Open browser sessions: id, user, opened, expires, and the token they were opened with (or password)."""
+    users, _ = _open()
+    table = Table("id", "user", "opened", "expires", "token (or password)")
+    for x in users.sessions(username):
+        table.add_row(x.session_id, x.username, _ts(x.created), _ts(x.expires), x.token_id or "password")
+    console.print(table)
+
+
+@sessions_app.command("end")
+def sessions_end(
+    username: str, session: Annotated[str | None, typer.Option("--id", help="Only this session (an id from `list`).")] = None
+) -> None:
+    """End a user's browser sessions (all, or one with --id); their next request is asked to log in again."""
+    users, audit = _open()
+    try:
+        ended = users.end_sessions(username, session)
+    except ValueError as exc:
+        _fail(str(exc))
+        return
+    audit.append(_actor(), "session.end", username=username, session=session, ended=ended)
+    console.print(f"ended {ended} session(s) of {escape(username)}", highlight=False)
+
+
 # --- audit -----------------------------------------------------------------------------------------
 @audit_app.command("verify")
 def audit_verify() -> None:
@@ -174,11 +201,16 @@ def audit_verify() -> None:
     console.print(f"head: {result.entries} {result.last_hash}  (keep a copy elsewhere to detect a rewrite of the whole log)")
 
 
+_REFUSALS = {"refused", "refused.suppressed", "login.failed", "login.refused"}
+
+
 @audit_app.command("show")
 def audit_show(
     last: Annotated[int, typer.Option(help="Only the last N entries (0: all).")] = 50,
     actor: Annotated[str | None, typer.Option(help="Only this actor.")] = None,
     action: Annotated[str | None, typer.Option(help="Only actions starting with this, e.g. ask, document., login.")] = None,
+    refused: Annotated[bool, typer.Option("--refused", help="Only refusals: refused requests, failed logins.")] = False,
+    status: Annotated[int | None, typer.Option(help="Only refusals with this HTTP status, e.g. 403.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON entry per line.")] = False,
 ) -> None:
     """List audit entries: time, actor, action and details."""
@@ -186,6 +218,7 @@ def audit_show(
     rows = [
         e for e in audit.entries()
         if (actor is None or e.get("actor") == actor) and (action is None or str(e.get("action", "")).startswith(action))
+        and (not refused or e.get("action") in _REFUSALS) and (status is None or e.get("details", {}).get("status") == status)
     ]  # fmt: skip
     if last:
         rows = rows[-last:]

@@ -50,6 +50,7 @@ app.command("doctor")(models_cli.doctor)
 app.add_typer(admin.users_app, name="users")
 app.add_typer(admin.tokens_app, name="tokens")
 app.add_typer(admin.audit_app, name="audit")
+app.add_typer(admin.sessions_app, name="sessions")
 
 
 def main() -> None:

@@ -2,8 +2,11 @@
 at the clearance of the person who started them.
 
 Clearance shapes a run three times:
-- items whose expected documents are indexed above the requester's clearance are withheld
-  (their questions and quotes could reveal those documents); only their number is reported;
+- an item is run only when every document it names (expected documents, documents a draft is checked
+  against) is one the requester can see; the others are withheld, and only their number is reported. A
+  document above the requester's clearance counts exactly like one that was never indexed, so the number
+  says nothing about which documents exist (and the questions and quotes of a set written for higher
+  clearances are never run or shown);
 - every question is searched and answered with `Filters(max_access_rank=rank)`, so no passage
   above the clearance is retrieved, prompted, cited or recorded;
 - a run is shown only to viewers whose clearance is at least the run's, and passages of documents
@@ -58,8 +61,14 @@ def _hidden_docs(docs: list[tuple[str, str, int]], rank: int) -> list[dict[str, 
     return [{"doc_id": d, "source_name": s} for d, s, r in docs if r > rank]
 
 
-def names_hidden(expected: tuple[str, ...], hidden: list[dict[str, str]]) -> bool:
-    return any(doc_matches(e, h) for e in expected for h in hidden)
+def _visible_docs(docs: list[tuple[str, str, int]], rank: int) -> list[dict[str, str]]:
+    return [{"doc_id": d, "source_name": s} for d, s, r in docs if r <= rank]
+
+
+def names_unseen(named: tuple[str, ...], visible: list[dict[str, str]]) -> bool:
+    """Whether any of `named` is not a document the reader can see: above their clearance or not indexed at
+    all, which are deliberately the same answer."""
+    return any(not any(doc_matches(e, v) for v in visible) for e in named)
 
 
 class EvalJobs:
@@ -92,9 +101,9 @@ class EvalJobs:
             questions = questions[:limit]
         if not questions and not drafts:
             raise ValueError(f"{set_name}: no items")
-        hidden = _hidden_docs(self._documents(), rank)
-        kept_q = [q for q in questions if not names_hidden(q.expected_docs, hidden)]
-        kept_d = [d for d in drafts if not names_hidden(d.against, hidden)]
+        visible = _visible_docs(self._documents(), rank)
+        kept_q = [q for q in questions if not names_unseen(q.expected_docs, visible)]
+        kept_d = [d for d in drafts if not names_unseen(d.against, visible)]
         withheld = len(questions) + len(drafts) - len(kept_q) - len(kept_d)
         run_id = time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
         folder = self._root / run_id

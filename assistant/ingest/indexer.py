@@ -62,7 +62,7 @@ class Indexer:
     chunk_chars: int = 1200
     near_duplicate: float = 0.8
     ocr_language: str = "vie"
-    _sig_rows: list[tuple[str, str]] = field(default_factory=list, init=False, repr=False)
+    _sig_rows: list[tuple[str, str, int]] = field(default_factory=list, init=False, repr=False)  # (path, doc_id, rank)
     _sigs: np.ndarray = field(default_factory=lambda: np.zeros((0, 64), dtype=np.int64), init=False, repr=False)
 
     # --- embedder identity ---------------------------------------------------------------------
@@ -103,7 +103,13 @@ class Indexer:
         self.keyword.build([(cid, text) for cid, _, text, _ in self.catalog.all_chunks()], gen)
 
     # --- ingestion ------------------------------------------------------------------------------
-    def ingest(self, paths: Sequence[Path], progress: Progress | None = None) -> list[FileReport]:
+    def ingest(
+        self, paths: Sequence[Path], progress: Progress | None = None, *, uploader_rank: int | None = None
+    ) -> list[FileReport]:
+        """Index `paths`. With `uploader_rank` (a file uploaded by a person of that clearance rank), nothing about
+        documents above that rank may show in the result: a twin is looked for only among documents the uploader
+        can see, and the key is `<doc_id>@<file stem>-<8 hex of the file's path>` whether or not the number is
+        taken, so neither the status nor the key tells that a hidden document exists."""
         self.check_embedder(write=True)
         self.repair()
         self._load_signatures()
@@ -124,7 +130,7 @@ class Indexer:
                 reports.append(FileReport(path=path, status="failed", message=f"manifest error: {manifest}"))
                 continue
             try:
-                reports.append(self._ingest_one(path, manifest.get(path.name, {})))
+                reports.append(self._ingest_one(path, manifest.get(path.name, {}), uploader_rank))
             except IngestError as exc:
                 reports.append(FileReport(path=path, status="failed", message=str(exc)))
             except (OSError, ValueError) as exc:
@@ -136,27 +142,28 @@ class Indexer:
 
     def _load_signatures(self) -> None:
         recs = self.catalog.documents()
-        self._sig_rows = [(r.source_path, r.meta.doc_id) for r in recs]
+        self._sig_rows = [(r.source_path, r.meta.doc_id, access_rank(r.meta.access_level)) for r in recs]
         self._sigs = np.array([r.minhash for r in recs], dtype=np.int64).reshape(len(recs), 64)
 
-    def _remember(self, sig: list[int], source_path: str, doc_id: str) -> None:
-        keep = [i for i, (p, _) in enumerate(self._sig_rows) if p != source_path]
-        self._sig_rows = [self._sig_rows[i] for i in keep] + [(source_path, doc_id)]
+    def _remember(self, sig: list[int], source_path: str, doc_id: str, rank: int) -> None:
+        keep = [i for i, row in enumerate(self._sig_rows) if row[0] != source_path]
+        self._sig_rows = [self._sig_rows[i] for i in keep] + [(source_path, doc_id, rank)]
         row = np.array([sig], dtype=np.int64)
         self._sigs = np.vstack([self._sigs[keep], row]) if self._sigs.size else row
 
-    def _nearest(self, sig: list[int], source_path: str) -> tuple[str, str, float] | None:
+    def _nearest(self, sig: list[int], source_path: str, max_rank: int | None = None) -> tuple[str, str, float] | None:
         if not self._sig_rows:
             return None
         sims = (self._sigs == np.array(sig, dtype=np.int64)[None, :]).mean(axis=1)
         for i in np.argsort(-sims):
             if sims[i] < self.near_duplicate:
                 return None
-            if self._sig_rows[i][0] != source_path:
-                return self._sig_rows[i][0], self._sig_rows[i][1], float(sims[i])
+            path, doc_id, rank = self._sig_rows[i]
+            if path != source_path and (max_rank is None or rank <= max_rank):
+                return path, doc_id, float(sims[i])
         return None
 
-    def _ingest_one(self, path: Path, overrides: dict[str, object]) -> FileReport:
+    def _ingest_one(self, path: Path, overrides: dict[str, object], uploader_rank: int | None = None) -> FileReport:
         resolved = str(path.resolve())
         size = path.stat().st_size
         if size > self.max_bytes:
@@ -171,7 +178,7 @@ class Indexer:
 
         source = load.load_file(path, max_bytes=self.max_bytes, ocr_language=self.ocr_language)
         text_sha = text_fingerprint(source.text)
-        twin = self.catalog.find_text_sha(text_sha)
+        twin = self.catalog.find_text_sha(text_sha, uploader_rank)
         if twin and twin.source_path != resolved:
             return FileReport(
                 path=path,
@@ -180,7 +187,7 @@ class Indexer:
                 message=f"same text as {Path(twin.source_path).name} ({twin.meta.doc_id}); not indexed again",
             )
         sig = minhash(source.text)
-        near = self._nearest(sig, resolved)
+        near = self._nearest(sig, resolved, uploader_rank)
         if near is not None:
             rec_path, rec_id, sim = near
             return FileReport(
@@ -192,6 +199,8 @@ class Indexer:
 
         meta = docmeta.extract(source.text, path.name, overrides or None)
         key = meta.doc_id
+        if uploader_rank is not None:
+            key = f"{meta.doc_id}@{path.stem}-{hashlib.sha256(resolved.encode()).hexdigest()[:8]}"
         if self.catalog.key_in_use(key, except_path=resolved):
             key = f"{meta.doc_id}@{path.stem}"
         meta = replace(meta, key=key)
@@ -233,9 +242,9 @@ class Indexer:
         ]
         self.store.upsert([c.chunk_id for c in chunks], vectors, metadatas)
         self.catalog.complete_document(key, chunks, meta.access_level, relations)
-        self._remember(sig, resolved, meta.doc_id)
+        self._remember(sig, resolved, meta.doc_id, rank)
         note = " (OCR)" if source.ocr else ""
-        if reused:
+        if reused and uploader_rank is None:  # an upload's passages may match a hidden document's: not said
             note += f", {reused} unchanged (vectors reused)"
         return FileReport(
             path=path,

@@ -166,11 +166,14 @@ class Catalog:
         rows = self._db.execute("SELECT key, substr(text, 1, ?) FROM documents WHERE status='complete'", (chars,))
         return {str(k): str(t) for k, t in rows}
 
-    def find_text_sha(self, text_sha: str) -> DocRecord | None:
-        row = self._db.execute(
-            f"SELECT {self._COLS} FROM documents WHERE text_sha=? AND status='complete'", (text_sha,)
-        ).fetchone()
-        return None if row is None else self._record(row)
+    def find_text_sha(self, text_sha: str, max_rank: int | None = None) -> DocRecord | None:
+        """A complete document with this text (with `max_rank`, only one at or below that access rank)."""
+        rows = self._db.execute(f"SELECT {self._COLS} FROM documents WHERE text_sha=? AND status='complete'", (text_sha,))
+        for row in rows:
+            rec = self._record(row)
+            if max_rank is None or access_rank(rec.meta.access_level) <= max_rank:
+                return rec
+        return None
 
     def begin_document(
         self,

@@ -87,3 +87,20 @@ def test_index_built_with_another_embedder_is_409(office: Office, sample_pipelin
 def test_the_app_factory_takes_settings_and_pipeline(sample_pipeline: Pipeline) -> None:
     app = create_app(sample_pipeline.settings, sample_pipeline)
     assert app.state.service.pipeline is sample_pipeline and app.state.service.settings is sample_pipeline.settings
+
+
+def test_api_docs_are_offline_and_for_signed_in_users_only(office: Office) -> None:
+    with office.anonymous() as anon:
+        assert anon.get("/docs", follow_redirects=False).headers["location"] == "/login"
+        assert anon.get("/openapi.json").status_code == 401
+        assert anon.get("/redoc").status_code == 404
+        login = anon.post("/auth/login", json={"username": "analyst", "secret": office.tokens["analyst"]})
+        assert login.status_code == 200
+        page = anon.get("/docs")
+        assert page.status_code == 200
+        assert page.headers["content-security-policy"] == anon.get("/").headers["content-security-policy"]
+        assert "http" not in page.text and "<script>" not in page.text  # nothing from elsewhere, no inline script
+        for src in ("/docs-assets/swagger-ui-bundle.js", "/docs-assets/swagger-ui.css", "/static/apidocs.js"):
+            assert src in page.text and anon.get(src).status_code == 200
+        schema = anon.get("/openapi.json").json()
+        assert "/ask" in schema["paths"] and "/docs" not in schema["paths"]

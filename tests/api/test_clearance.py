@@ -167,16 +167,32 @@ def test_hidden_documents_cannot_be_deleted(office: Office, rank: int) -> None:
 
 
 @RANKS
-def test_uploading_a_copy_of_a_hidden_document_does_not_name_it(office: Office, rank: int) -> None:
+def test_existence_uploading_a_copy_of_a_hidden_document_is_like_uploading_new_text(office: Office, rank: int) -> None:
+    """A copy of a visible document is a named duplicate; a copy of a hidden one is indexed as a new document of
+    the uploader's, exactly as a text never seen before would be (the uploader holds its text already)."""
     with office.client(f"u{rank}") as c:
         for r in range(4):
             reply = upload(c, f"ban-sao-{r}.md", canary_doc(r).encode(), level=LEVELS[min(r, rank)])
-            assert reply.status_code == 200 and reply.json()["status"] == "duplicate"
-            assert_clean(reply.text, rank)
+            assert_clean(reply.text, rank, ids=r <= rank)
             if r <= rank:
+                assert reply.status_code == 200 and reply.json()["status"] == "duplicate"
                 assert reply.json()["doc_id"] == DOC_ID[r]  # control: a visible twin is named
-            else:
-                assert reply.json()["doc_id"] is None
+                continue
+            fresh_text = canary_doc(r).replace(CANARY[r], "MOIHOANTOAN")
+            if reply.json().get("key"):
+                assert c.delete(f"/documents/{reply.json()['key']}").status_code == 204
+            never = upload(c, f"ban-moi-{r}.md", fresh_text.encode(), level=LEVELS[rank])
+            if never.json().get("key"):
+                assert c.delete(f"/documents/{never.json()['key']}").status_code == 204
+            assert reply.status_code == never.status_code == 201, (reply.text, never.text)
+            got, want = reply.json(), never.json()
+            assert got["status"] == want["status"] == "added" and got["doc_id"] == want["doc_id"] == DOC_ID[r]
+            assert got["key"].startswith(f"{DOC_ID[r]}@ban-sao-{r}-") and want["key"].startswith(f"{DOC_ID[r]}@ban-moi-{r}-")
+            assert {k: v for k, v in got.items() if k not in ("file", "key")} == {
+                k: v for k, v in want.items() if k not in ("file", "key")
+            }
+    with office.client("u3") as top:
+        assert len(top.get("/documents").json()) == 4
 
 
 @RANKS
@@ -298,7 +314,7 @@ def test_draft_check_evidence_notes_and_prompts(office: Office, rank: int) -> No
 
 
 @RANKS
-def test_draft_check_against_a_hidden_document_is_like_one_that_does_not_exist(office: Office, rank: int) -> None:
+def test_existence_draft_check_against_a_hidden_document_is_like_one_that_does_not_exist(office: Office, rank: int) -> None:
     with office.client(f"u{rank}") as c:
         absent = c.post("/check", json={"text": CHECK_DRAFT, "against": ["99-TB/TU"]})
         assert absent.status_code == 422
@@ -317,3 +333,146 @@ def test_draft_check_against_a_hidden_document_is_like_one_that_does_not_exist(o
                     evidence = {e["doc_id"] for st in body["statements"] for e in st["evidence"]}
                     assert evidence <= {DOC_ID[x] for x in range(rank + 1)}
                     assert_clean(shown_by_check(body), rank)
+
+
+# --- existence canaries: for each route, a document above the reader's clearance and a document that was never
+# indexed (ABSENT) give the same response, counts included, once the two numbers are swapped in the text.
+ABSENT = "99-TB/TU"
+BELOW_TOP = pytest.mark.parametrize("rank", range(3), ids=LEVELS[:3])
+
+
+def swapped(text: str, doc_id: str) -> str:
+    return text.replace(doc_id, ABSENT)
+
+
+@BELOW_TOP
+def test_existence_document_view_and_delete(office: Office, rank: int) -> None:
+    with office.client(f"u{rank}") as c:
+        for r in range(rank + 1, 4):
+            for method in ("GET", "DELETE"):
+                for variant in (lambda d: d, lambda d: d.replace("/", "%2F"), str.lower, lambda d: f"{d}/"):
+                    never = c.request(method, f"/documents/{variant(ABSENT)}")
+                    hidden_reply = c.request(method, f"/documents/{variant(DOC_ID[r])}")
+                    assert hidden_reply.status_code == never.status_code == 404, (method, hidden_reply.text)
+                    shown = hidden_reply.text.replace(DOC_ID[r], ABSENT).replace(DOC_ID[r].lower(), ABSENT.lower())
+                    assert shown == never.text
+
+
+@BELOW_TOP
+def test_existence_answers_and_chat_completions(office: Office, rank: int) -> None:
+    with office.client(f"u{rank}") as c:
+        for r in range(rank + 1, 4):
+            # restricted to the named document: nothing at all to search, whether it is hidden or absent
+            a = c.post("/ask", json={"question": TOPIC, "doc_ids": [DOC_ID[r]]})
+            b = c.post("/ask", json={"question": TOPIC, "doc_ids": [ABSENT]})
+            assert a.status_code == b.status_code == 200
+            untimed = [{k: v for k, v in x.json().items() if k != "timings"} for x in (a, b)]
+            assert "timings" in a.json() and untimed[1]["passages"] == []
+            assert swapped(json.dumps(untimed[0], ensure_ascii=False), DOC_ID[r]) == json.dumps(untimed[1], ensure_ascii=False)
+            # named in the question: the same notes, the same kind of answer
+            a_body = c.post("/ask", json={"question": f"Thông báo số {DOC_ID[r]} quy định gì?"}).json()
+            b_body = c.post("/ask", json={"question": f"Thông báo số {ABSENT} quy định gì?"}).json()
+            assert [swapped(n, DOC_ID[r]) for n in a_body["notes"]] == b_body["notes"]
+            assert a_body["mode"] == b_body["mode"]
+            chat = [
+                c.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": f"Thông báo số {d} quy định gì?"}]})
+                for d in (DOC_ID[r], ABSENT)
+            ]
+            assert chat[0].status_code == chat[1].status_code == 200
+            texts = [x.json()["choices"][0]["message"]["content"] for x in chat]
+            assert (f"Văn bản {DOC_ID[r]} không có" in texts[0]) and (f"Văn bản {ABSENT} không có" in texts[1])
+
+
+@BELOW_TOP
+def test_existence_listings_and_health_count_only_what_the_reader_sees(office: Office, rank: int) -> None:
+    with office.client(f"u{rank}") as c:
+        listed = c.get("/documents").json()
+        health = c.get("/health").json()
+    assert len(listed) == health["documents"] == rank + 1
+    assert {d["doc_id"] for d in listed} == {DOC_ID[x] for x in range(rank + 1)}
+
+
+def _run(c: TestClient, items: list[dict[str, Any]]) -> dict[str, Any]:
+    body = "".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items).encode()
+    started = c.post("/eval/runs", files={"file": ("items.jsonl", body)})
+    assert started.status_code == 202, started.text
+    return {"started": started.json(), "run": _wait(c, started.json()["id"])}
+
+
+def _untimed(x: Any) -> Any:
+    """`x` without what depends on the clock (timings, latencies)."""
+    if isinstance(x, dict):
+        return {k: _untimed(v) for k, v in x.items() if k != "timings" and "latency" not in k and not k.endswith("_s")}
+    if isinstance(x, list):
+        return [_untimed(v) for v in x]
+    return x
+
+
+def _comparable(x: dict[str, Any]) -> str:
+    started = {k: v for k, v in x["started"].items() if k not in ("id", "created", "status", "finished", "done")}
+    run = {k: v for k, v in x["run"].items() if k not in ("id", "created", "finished", "summary")}
+    metrics = (x["run"]["summary"] or {}).get("metrics")
+    return json.dumps(_untimed([started, run, metrics]), ensure_ascii=False, sort_keys=True)
+
+
+@BELOW_TOP
+def test_existence_evaluation_runs_count_hidden_and_absent_documents_alike(office: Office, rank: int) -> None:
+    def items(named: str) -> list[dict[str, Any]]:
+        return [
+            {"id": "seen", "question": TOPIC, "expected_docs": [DOC_ID[rank]], "answerable": True},
+            {"id": "named", "question": "Mã đối chiếu là gì?", "expected_docs": [named], "answerable": True},
+            {"id": "both", "question": TOPIC, "expected_docs": [DOC_ID[0], named], "answerable": True},
+        ]
+
+    with office.client(f"u{rank}") as c:
+        never = _run(c, items(ABSENT))
+        assert never["started"]["withheld"] == 2 and never["started"]["total"] == 1  # control: absent ones are withheld
+        assert [i["id"] for i in never["run"]["items"]] == ["seen"]
+        for r in range(rank + 1, 4):
+            hidden_run = _run(c, items(DOC_ID[r]))
+            assert swapped(_comparable(hidden_run), DOC_ID[r]) == _comparable(never)
+            report = c.get(f"/eval/runs/{hidden_run['started']['id']}/report")
+            assert report.status_code == 200
+            assert_clean(report.text, rank)
+
+
+def _notice(number: str) -> bytes:
+    return (
+        f"TỈNH ỦY HÒA LÂM\n\nSố {number}\n\n# THÔNG BÁO\n\nvề lịch họp giao ban\n\n## 1. Nội dung\n\n"
+        f"Họp giao ban vào thứ hai đầu tháng, theo thông báo này.\n"
+    ).encode()
+
+
+@BELOW_TOP
+def test_existence_upload_with_a_hidden_documents_number_is_keyed_like_a_free_one(office: Office, rank: int) -> None:
+    """The uploaded document's key never depends on whether its number is taken: every upload is keyed
+    `<number>@<file stem>-<8 hex>`, so neither the key nor the status tells a taken number from a free one."""
+    with office.client(f"u{rank}") as c:
+        for r in range(rank + 1, 4):
+            replies = []
+            try:
+                for number in (DOC_ID[r], ABSENT):
+                    replies.append(upload(c, f"giao-ban-{r}.md", _notice(number), level=LEVELS[rank]))
+                    assert replies[-1].status_code == 201, replies[-1].text
+                    assert replies[-1].json()["status"] == "added", replies[-1].text
+                    assert c.delete(f"/documents/{replies[-1].json()['key']}").status_code == 204
+                a, b = (x.json() for x in replies)
+                assert a["key"].startswith(f"{DOC_ID[r]}@giao-ban-{r}-")
+                assert swapped(json.dumps(a, ensure_ascii=False), DOC_ID[r]) == json.dumps(b, ensure_ascii=False)
+            finally:
+                for x in replies:
+                    c.delete(f"/documents/{x.json().get('key')}")
+            # relations: a visible document naming the hidden one says "not indexed", as for an absent one
+            ref = (
+                f"TỈNH ỦY HÒA LÂM\n\nSố 70-TB/TU\n\n# THÔNG BÁO\n\nvề việc thực hiện\n\n## 1. Nội dung\n\n"
+                f"Thông báo này thực hiện Thông báo số {DOC_ID[r]} và Thông báo số {ABSENT}.\n"
+            )
+            made = upload(c, "thuc-hien.md", ref.encode(), level=LEVELS[rank])
+            assert made.status_code == 201, made.text
+            try:
+                outgoing = c.get(f"/documents/{made.json()['key']}").json()["relations"]["outgoing"]
+                by_target = {o["doc_id"]: o for o in outgoing}
+                assert by_target[DOC_ID[r]] == {**by_target[ABSENT], "doc_id": DOC_ID[r]}
+                assert by_target[ABSENT]["indexed"] is False
+            finally:
+                assert c.delete(f"/documents/{made.json()['key']}").status_code == 204

@@ -90,3 +90,23 @@ def test_audit_verify_and_show(index_dir: Path) -> None:
     log.write_text(lines[0] + "\n", "utf-8")  # the tail cut off
     code, out = run("audit", "verify")
     assert code == 1 and "cut off the end" in out
+
+
+def test_sessions_list_and_end_revoked_session(index_dir: Path) -> None:
+    assert run("users", "add", "lan", "--role", "analyst", "--clearance", "nội bộ", "--no-token")[0] == 0
+    users = UserStore(index_dir / "users.sqlite")
+    token_id, _ = users.issue_token("lan", "browser")
+    by_token = users.create_session("lan", 3600, token_id)
+    by_password = users.create_session("lan", 3600)
+    code, out = run("sessions", "list", "lan")
+    assert code == 0 and token_id in out and "password" in out
+    assert by_token not in out and by_password not in out  # the session secrets are never shown
+    one = users.sessions("lan")[1].session_id
+    code, out = run("sessions", "end", "lan", "--id", one)
+    assert code == 0 and "ended 1 session(s) of lan" in out
+    assert users.session_user(by_password) is None and users.session_user(by_token) is not None
+    code, out = run("sessions", "end", "lan")
+    assert code == 0 and "ended 1 session(s)" in out and users.session_user(by_token) is None
+    assert run("sessions", "end", "nobody")[0] == 1
+    ends = [e for e in AuditLog(index_dir / "audit.jsonl").entries() if e["action"] == "session.end"]
+    assert [e["details"]["ended"] for e in ends] == [1, 1] and ends[0]["details"]["session"] == one

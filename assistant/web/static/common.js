@@ -102,7 +102,7 @@ const App = {
   async header() {
     App.me = await App.json("/auth/me");
     const who = document.getElementById("who");
-    if (who) who.textContent = `${App.me.display_name} · ${App.me.role} · độ mật: ${App.me.clearance}`;
+    if (who) who.textContent = `${App.me.display_name} · ${App.me.role_label || App.me.role} · độ mật: ${App.me.clearance}`;
     for (const link of document.querySelectorAll("[data-perm]")) {
       if (!App.can(link.dataset.perm)) link.classList.add("hidden");
     }

@@ -25,7 +25,7 @@ async function showRun(id) {
   $("run-detail").classList.remove("hidden");
   $("run-title").textContent = `Lượt đánh giá ${id}`;
   const run = await App.json(`/eval/runs/${encodeURIComponent(id)}`);
-  const withheld = run.withheld ? `; ${run.withheld} câu vượt độ mật của người chạy đã được giữ lại` : "";
+  const withheld = run.withheld ? `; ${run.withheld} câu nêu văn bản ngoài phạm vi bạn được xem (chưa nạp hoặc vượt độ mật) đã được giữ lại` : "";
   $("run-status").textContent = `${STATUS[run.status] || run.status}: ${run.done}/${run.total} câu${withheld}.${run.error ? ` ${run.error}` : ""}`;
   const frame = $("run-report");
   if (run.status === "done") {
