@@ -27,13 +27,18 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.access.audit import AuditLog
 from assistant.access.users import User, UserStore
 from assistant.api import apidocs, ask, auth, check, documents, evals, openai_compat, web
 from assistant.api.limits import Busy, ClientGone, busy_response
+from assistant.api.messages import http_phrase, say, validation_message
 from assistant.api.refusals import AuditRefusals, RefusalLog
 from assistant.api.service import TITLE, Service, ServiceError
 from assistant.ingest.indexer import IndexMismatch
@@ -108,6 +113,17 @@ def create_app(
             request.state.note = exc.note  # for the audit of refusals only; never in the response
         return JSONResponse({"detail": exc.detail}, status_code=exc.status)
 
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's list stays in `detail` for API clients; `message` says it in Vietnamese for people
+        body = {"detail": jsonable_encoder(exc.errors()), "message": validation_message(exc.errors())}
+        return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        exc.detail = http_phrase(exc.detail)  # "Not Found" and the like, from routing
+        return await http_exception_handler(request, exc)
+
     @app.exception_handler(Busy)
     async def _busy(request: Request, exc: Busy) -> JSONResponse:
         return busy_response(exc)
@@ -118,11 +134,11 @@ def create_app(
 
     @app.exception_handler(IndexMismatch)
     async def _index_mismatch(request: Request, exc: IndexMismatch) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=409)
+        return JSONResponse({"detail": say("chỉ mục không khớp với cấu hình hiện tại", str(exc))}, status_code=409)
 
     @app.exception_handler(ModelError)
     async def _model_missing(request: Request, exc: ModelError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=503)
+        return JSONResponse({"detail": say("mô hình chưa sẵn sàng", str(exc))}, status_code=503)
 
     @app.get("/health", summary="Service status (document count and models only when authenticated)", tags=["dịch vụ"])
     def health(request: Request, user: User | None = Depends(auth.optional_user)) -> dict[str, Any]:

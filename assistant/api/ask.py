@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from assistant.access.users import User
 from assistant.api.auth import require, service_of
 from assistant.api.limits import HeldStreamingResponse
+from assistant.api.messages import say
 from assistant.api.service import Service
 from assistant.shapes import answer_json, citation_json, passages_json
 from assistant.types import Answer, Chunk, Event, Filters, Hit
@@ -46,13 +47,23 @@ class AskRequest(BaseModel):
     def _question_not_empty(cls, value: str) -> str:
         value = value.strip()
         if not value:
-            raise ValueError("question is empty: ask something about the indexed documents")
+            raise ValueError(
+                say(
+                    "chưa có câu hỏi: hãy hỏi về các văn bản đã nạp",
+                    "question is empty: ask something about the indexed documents",
+                )
+            )
         return value
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> AskRequest:
         if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise ValueError(f"date_from {self.date_from} is after date_to {self.date_to}")
+            raise ValueError(
+                say(
+                    f"ngày bắt đầu {self.date_from:%d/%m/%Y} sau ngày kết thúc {self.date_to:%d/%m/%Y}",
+                    f"date_from {self.date_from} is after date_to {self.date_to}",
+                )
+            )
         return self
 
     def filters(self) -> Filters:
@@ -188,7 +199,7 @@ async def stream_events(
             ev = await run(next, it, None)
     except Exception as exc:
         log.exception("answer stream failed")
-        yield sse("error", {"detail": f"{type(exc).__name__}: {exc}"})
+        yield sse("error", {"detail": say("lỗi khi trả lời", f"{type(exc).__name__}: {exc}")})
     finally:
         it.close()
         if done is not None:

@@ -19,14 +19,24 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.access.clearance import can
+from assistant.access.clearance import ROLE_LABELS, can
 from assistant.access.users import User
+from assistant.api.messages import say
 from assistant.api.service import Service, user_json
 
 COOKIE = "assistant_session"
 _FAILS_ALLOWED = 5
 _FAIL_WINDOW_S = 900.0
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+# permissions (assistant.access.clearance) as the action a refusal names
+_ACTIONS = {
+    "ask": "hỏi đáp",
+    "read": "xem văn bản",
+    "upload": "nạp văn bản",
+    "check": "kiểm tra dự thảo",
+    "eval": "chạy đánh giá",
+    "delete": "xoá văn bản",
+}
 
 
 def service_of(request: Request) -> Service:
@@ -46,7 +56,11 @@ def optional_user(request: Request, credentials: HTTPAuthorizationCredentials | 
         user = svc.users.authenticate_token(token)
         if user is None:
             request.state.token_id = token.partition(".")[0][:32]  # the public id part, for the audit of refusals
-            raise HTTPException(401, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                401,
+                say("mã truy cập không hợp lệ hoặc đã bị thu hồi", "invalid or revoked token"),
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         request.state.actor = user.username
         return user
     sid = request.cookies.get(COOKIE)
@@ -58,14 +72,19 @@ def optional_user(request: Request, credentials: HTTPAuthorizationCredentials | 
     if user is not None and request.method in _UNSAFE:
         origin = request.headers.get("origin")
         if origin and urlsplit(origin).netloc != request.headers.get("host"):
-            raise HTTPException(403, "cross-site request refused")
+            raise HTTPException(403, say("từ chối yêu cầu gửi từ trang khác", "cross-site request refused"))
     return user
 
 
 def current_user(user: User | None = Depends(optional_user)) -> User:
     if user is None:
         raise HTTPException(
-            401, "log in, or send an API token as 'Authorization: Bearer …'", headers={"WWW-Authenticate": "Bearer"}
+            401,
+            say(
+                "hãy đăng nhập, hoặc gửi mã truy cập trong 'Authorization: Bearer …'",
+                "log in, or send an API token as 'Authorization: Bearer …'",
+            ),
+            headers={"WWW-Authenticate": "Bearer"},
         )
     return user
 
@@ -75,7 +94,8 @@ def require(permission: str) -> Callable[..., User]:
 
     def dependency(user: User = Depends(current_user)) -> User:
         if not can(user.role, permission):
-            raise HTTPException(403, f"the role {user.role!r} may not {permission}")
+            role, action = ROLE_LABELS.get(user.role, user.role), _ACTIONS.get(permission, permission)
+            raise HTTPException(403, say(f"vai trò {role} không được {action}", f"the role {user.role!r} may not {permission}"))
         return user
 
     return dependency
@@ -118,7 +138,13 @@ def router() -> APIRouter:
         name = body.username.strip().lower()
         if throttle.blocked(name):
             _refused(request, name, "login.refused", 429, reason="too many failures")
-            raise HTTPException(429, "too many failed logins for this user; try again in 15 minutes")
+            raise HTTPException(
+                429,
+                say(
+                    "đăng nhập sai quá nhiều lần; hãy thử lại sau 15 phút",
+                    "too many failed logins for this user; try again in 15 minutes",
+                ),
+            )
         user = svc.users.authenticate_token(body.secret)
         token_id: str | None = body.secret.strip().partition(".")[0] if user is not None else None
         if user is not None and user.username != name:
@@ -128,7 +154,7 @@ def router() -> APIRouter:
         if user is None:
             throttle.fail(name)
             _refused(request, name, "login.failed", 401)
-            raise HTTPException(401, "sai tên người dùng, mã truy cập hoặc mật khẩu (wrong user name, token or password)")
+            raise HTTPException(401, say("sai tên người dùng, mã truy cập hoặc mật khẩu", "wrong user name, token or password"))
         throttle.clear(name)
         ttl = svc.settings.session_hours * 3600
         sid = svc.users.create_session(user.username, ttl, token_id)

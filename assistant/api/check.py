@@ -30,6 +30,7 @@ from assistant.api.auth import require, service_of
 from assistant.api.check_stream import CheckRun, stream_check
 from assistant.api.check_turns import run_check, service_work
 from assistant.api.limits import HeldStreamingResponse
+from assistant.api.messages import say, validation_message
 from assistant.api.service import Service
 from assistant.api.upload import read_upload, safe_filename, upload_body
 from assistant.check.html import to_html
@@ -66,7 +67,12 @@ class CheckRequest(BaseModel):
     @classmethod
     def _text_not_empty(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError("text is empty: paste the draft, or upload it as a file in the multipart field 'file'")
+            raise ValueError(
+                say(
+                    "chưa có nội dung: hãy dán dự thảo, hoặc tải tệp lên trong trường multipart 'file'",
+                    "text is empty: paste the draft, or upload it as a file in the multipart field 'file'",
+                )
+            )
         return value
 
     @field_validator("name")
@@ -74,7 +80,12 @@ class CheckRequest(BaseModel):
     def _text_name(cls, value: str) -> str:
         name = safe_filename(value)
         if name is None or not name.lower().endswith(_TEXT_SUFFIXES):
-            raise ValueError(f"name {value!r}: give the pasted draft a .txt or .md name, or upload other files")
+            raise ValueError(
+                say(
+                    f"tên {value!r}: nội dung dán vào cần tên .txt hoặc .md; các loại khác hãy tải tệp lên",
+                    f"name {value!r}: give the pasted draft a .txt or .md name, or upload other files",
+                )
+            )
         return name
 
 
@@ -107,25 +118,32 @@ async def read_draft(request: Request, svc: Service) -> Draft:
             raw_format = reader.fields.get("format") or "json"
             fmt = _FORMATS.get(raw_format)
             if fmt is None:
-                raise HTTPException(422, f"format {raw_format!r}: use json, md or html")
+                raise HTTPException(
+                    422, say(f"định dạng {raw_format!r}: dùng json, md hoặc html", f"format {raw_format!r}: use json, md or html")
+                )
             data = await run_in_threadpool(reader.temp.read_bytes)
             stream = reader.fields.get("stream", "").lower() in ("1", "true", "on", "yes")
             return Draft(reader.name, data, split_refs(reader.fields.get("against", "")), fmt, stream, "upload")
         finally:
             reader.discard()
     if not request.headers.get("content-type", "").startswith("application/json"):
-        raise HTTPException(415, "send JSON {'text': …, 'against': […]}, or the draft as multipart/form-data in the field 'file'")
+        raise HTTPException(
+            415,
+            say(
+                "hãy gửi JSON {'text': …, 'against': […]}, hoặc tệp dự thảo dạng multipart/form-data trong trường 'file'",
+                "send JSON {'text': …, 'against': […]}, or the draft as multipart/form-data in the field 'file'",
+            ),
+        )
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit_mb * 1_000_000:
-        raise HTTPException(413, f"the draft is over the {limit_mb:g} MB limit")
+        raise HTTPException(413, say(f"dự thảo vượt giới hạn {limit_mb:g} MB", f"the draft is over the {limit_mb:g} MB limit"))
     raw = await request.body()
     if len(raw) > limit_mb * 1_000_000:
-        raise HTTPException(413, f"the draft is over the {limit_mb:g} MB limit")
+        raise HTTPException(413, say(f"dự thảo vượt giới hạn {limit_mb:g} MB", f"the draft is over the {limit_mb:g} MB limit"))
     try:
         body = CheckRequest.model_validate_json(raw)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors())
-        raise HTTPException(422, problems) from None
+        raise HTTPException(422, validation_message(exc.errors())) from None
     against = [a.strip() for a in body.against if a.strip()]
     return Draft(body.name, body.text.encode("utf-8"), against, body.format, body.stream, "text")
 
@@ -187,7 +205,13 @@ def router() -> APIRouter:
         svc = service_of(request)
         draft = await read_draft(request, svc)
         if draft.stream and draft.format != "json":
-            raise HTTPException(422, "stream gives the JSON report; ask for md or html without stream")
+            raise HTTPException(
+                422,
+                say(
+                    "chế độ stream chỉ trả báo cáo JSON; muốn md hoặc html thì bỏ stream",
+                    "stream gives the JSON report; ask for md or html without stream",
+                ),
+            )
         filters = svc.filters_for(user, Filters())
 
         work = service_work(svc, draft.name, draft.data, draft.against, filters)

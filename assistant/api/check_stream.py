@@ -17,6 +17,7 @@ from typing import Any
 from assistant.api.ask import sse
 from assistant.api.check_turns import CheckWork, Runner, run_check
 from assistant.api.limits import Slot
+from assistant.api.messages import say
 from assistant.check.results import CheckReport
 
 log = logging.getLogger(__name__)
@@ -121,7 +122,7 @@ async def stream_check(
             yield sse("report", payload)
     except Exception as exc:
         log.exception("draft check failed")
-        yield sse("error", {"detail": f"{type(exc).__name__}: {exc}"})
+        yield sse("error", {"detail": say("lỗi khi kiểm tra dự thảo", f"{type(exc).__name__}: {exc}")})
     finally:
         run.stop()
         done(shown, shown is not None)

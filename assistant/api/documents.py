@@ -11,6 +11,7 @@ from assistant.access.clearance import parse_level
 from assistant.access.users import User
 from assistant.api.auth import require, service_of
 from assistant.api.intake import remove_upload, report_json, store_and_ingest
+from assistant.api.messages import ingest_message, say
 from assistant.api.service import document_json
 from assistant.api.upload import read_upload, upload_body
 from assistant.ingest.load import SUPPORTED_SUFFIXES
@@ -58,9 +59,17 @@ def router() -> APIRouter:
             try:
                 level = parse_level(raw_level)
             except ValueError as exc:
-                raise HTTPException(422, str(exc)) from None
+                raise HTTPException(
+                    422, say(f"độ mật {raw_level!r} không có; dùng một trong: {', '.join(ACCESS_LEVELS)}", str(exc))
+                ) from None
             if level not in svc.levels_for(user):
-                raise HTTPException(403, f"access level {level!r} is above your clearance ({user.clearance})")
+                raise HTTPException(
+                    403,
+                    say(
+                        f"độ mật {level!r} cao hơn độ mật của bạn ({user.clearance})",
+                        f"access level {level!r} is above your clearance ({user.clearance})",
+                    ),
+                )
             assert reader.name is not None and reader.temp is not None
             report, key = await run_in_threadpool(store_and_ingest, svc, user, reader.temp, reader.name, level)
         finally:
@@ -70,7 +79,7 @@ def router() -> APIRouter:
             access_level=level, bytes=reader.size,
         )  # fmt: skip
         if report.status == "failed":
-            raise HTTPException(422, f"{reader.name}: {report.message}")
+            raise HTTPException(422, f"{reader.name}: {ingest_message(report.message, failed=True)}")
         if report.status in ("unchanged", "duplicate"):
             response.status_code = 200
         return report_json(report, reader.name, key, level)

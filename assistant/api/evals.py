@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.access.users import User
 from assistant.api.auth import require, service_of
+from assistant.api.messages import say
 from assistant.api.service import Service
 from assistant.api.upload import read_upload, upload_body
 from assistant.evaluation.jobs import RunInfo
@@ -45,7 +46,7 @@ def _start(svc: Service, user: User, path: Path, name: str, retrieval_only: bool
         info = svc.jobs.start(owner=user.username, rank=user.rank, items=path, set_name=name, retrieval_only=retrieval_only,
                               limit=limit)  # fmt: skip
     except ValueError as exc:
-        raise HTTPException(422, str(exc).replace(str(path), name)) from None
+        raise HTTPException(422, say("tệp câu hỏi không dùng được", str(exc).replace(str(path), name))) from None
     svc.record(user, "eval.start", run=info.id, set=name, retrieval_only=retrieval_only, items=info.total, withheld=info.withheld)
     return info
 
@@ -70,7 +71,13 @@ def router() -> APIRouter:
                 retrieval_only = reader.fields.get("retrieval_only", "").lower() in ("1", "true", "on", "yes")
                 raw_limit = reader.fields.get("limit", "").strip()
                 if raw_limit and (not raw_limit.isdigit() or int(raw_limit) < 1):
-                    raise HTTPException(422, f"limit must be a positive number, not {raw_limit!r}")
+                    raise HTTPException(
+                        422,
+                        say(
+                            f"giới hạn số câu phải là số dương, không phải {raw_limit!r}",
+                            f"limit must be a positive number, not {raw_limit!r}",
+                        ),
+                    )
                 assert reader.temp is not None and reader.name is not None
                 info = _start(svc, user, reader.temp, reader.name, retrieval_only, int(raw_limit) if raw_limit else None)
             finally:
@@ -79,9 +86,21 @@ def router() -> APIRouter:
             try:
                 body = EvalRequest.model_validate_json(await request.body())
             except ValueError as exc:
-                raise HTTPException(422, f"send JSON {{'set': …}} or a multipart items file: {exc}") from None
+                raise HTTPException(
+                    422,
+                    say(
+                        "hãy gửi JSON {'set': …} hoặc tệp câu hỏi dạng multipart",
+                        f"send JSON {{'set': …}} or a multipart items file: {exc}",
+                    ),
+                ) from None
             if body.set not in _sets(svc):
-                raise HTTPException(404, f"no evaluation set {body.set!r}; GET /eval/sets lists them")
+                raise HTTPException(
+                    404,
+                    say(
+                        f"không có bộ câu hỏi {body.set!r}; GET /eval/sets liệt kê các bộ",
+                        f"no evaluation set {body.set!r}; GET /eval/sets lists them",
+                    ),
+                )
             info = _start(svc, user, svc.settings.eval_sets_dir / body.set, body.set, body.retrieval_only, body.limit)
         return _info_json(info)
 
@@ -92,7 +111,7 @@ def router() -> APIRouter:
     def _visible(svc: Service, run_id: str, user: User) -> RunInfo:
         info = svc.jobs.get(run_id, user.rank)
         if info is None:
-            raise HTTPException(404, f"no evaluation run {run_id}")
+            raise HTTPException(404, say(f"không có lượt đánh giá {run_id}", f"no evaluation run {run_id}"))
         return info
 
     @r.get("/eval/runs/{run_id}", summary="An evaluation run: status, then summary and items")
@@ -112,7 +131,13 @@ def router() -> APIRouter:
         info = _visible(svc, run_id, user)
         html = svc.jobs.report_html(info, user.rank)
         if html is None:
-            raise HTTPException(409, f"run {run_id} is {info.status}; the report exists once it is done")
+            raise HTTPException(
+                409,
+                say(
+                    f"lượt {run_id} chưa xong ({info.status}); báo cáo có khi chạy xong",
+                    f"run {run_id} is {info.status}; the report exists once it is done",
+                ),
+            )
         svc.record(user, "eval.report", run=run_id)
         return HTMLResponse(html, headers={"Content-Security-Policy": _REPORT_CSP})
 

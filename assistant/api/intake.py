@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from assistant.access.users import User
+from assistant.api.messages import ingest_message, say
 from assistant.api.service import Service, ServiceError
 from assistant.ingest.manifest import read_manifest
 from assistant.types import FileReport
@@ -70,7 +71,13 @@ def store_and_ingest(service: Service, user: User, temp: Path, name: str, level:
         incoming.mkdir(parents=True, exist_ok=True)
         current = catalog.by_path(str(dest.resolve()))
         if current is not None and not service.sees(user, current):
-            raise ServiceError(409, f"{name}: you already uploaded a file of this name at a level above your clearance")
+            raise ServiceError(
+                409,
+                say(
+                    f"{name}: bạn đã nạp một tệp cùng tên ở độ mật cao hơn độ mật của bạn",
+                    f"{name}: you already uploaded a file of this name at a level above your clearance",
+                ),
+            )
         backup: Path | None = None
         if dest.exists():
             fd, old = tempfile.mkstemp(dir=incoming, suffix=".old")
@@ -117,5 +124,5 @@ def remove_upload(service: Service, source_path: str) -> None:
 def report_json(report: FileReport, name: str, key: str | None, level: str) -> dict[str, Any]:
     return {
         "file": name, "status": report.status, "doc_id": report.doc_id, "key": key, "chunks": report.chunks,
-        "message": report.message, "access_level": level,
+        "message": ingest_message(report.message, report.status == "failed"), "access_level": level,
     }  # fmt: skip

@@ -24,6 +24,7 @@ from assistant.answer.answerer import Turn
 from assistant.api.ask import record_answer
 from assistant.api.auth import require, service_of
 from assistant.api.limits import HeldStreamingResponse
+from assistant.api.messages import say
 from assistant.types import Answer
 
 MODEL_ID = "tro-ly-van-ban"
@@ -85,7 +86,7 @@ def router() -> APIRouter:
         svc = service_of(request)
         asked = [m.text().strip() for m in body.messages if m.role == "user" and m.text().strip()]
         if not asked:
-            raise HTTPException(422, "no user message to answer")
+            raise HTTPException(422, say("không có câu hỏi nào của người dùng để trả lời", "no user message to answer"))
         question = asked[-1][:4000]
         history = [Turn(q, Answer(q, "", "refused")) for q in asked[:-1]]
         filters = svc.filters_for(user)

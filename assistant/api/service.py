@@ -16,6 +16,7 @@ from typing import Any
 from assistant.access.audit import AuditLog
 from assistant.access.users import User, UserStore
 from assistant.api.limits import AnswerLimiter
+from assistant.api.messages import say
 from assistant.api.model_lock import ModelLock
 from assistant.evaluation.jobs import EvalJobs
 from assistant.pipeline import Pipeline
@@ -92,10 +93,17 @@ class Service:
         recs = [r for r in (catalog.by_key(k) for k in catalog.keys_for_doc_id(key)) if r is not None and self.sees(user, r)]
         if len(recs) > 1:
             keys = ", ".join(r.meta.key for r in recs)
-            raise ServiceError(409, f"{key} names {len(recs)} documents; use one of the keys: {keys}")
+            raise ServiceError(
+                409,
+                say(
+                    f"{key} ứng với {len(recs)} văn bản; hãy dùng một trong các mã: {keys}",
+                    f"{key} names {len(recs)} documents; use one of the keys: {keys}",
+                ),
+            )
         if not recs:
             hidden = (rec is not None and rec.status == "complete") or bool(catalog.keys_for_doc_id(key))
-            raise ServiceError(404, f"no indexed document {key}", note={"hidden_document": True} if hidden else None)
+            detail = say(f"không có văn bản {key} trong kho", f"no indexed document {key}")
+            raise ServiceError(404, detail, note={"hidden_document": True} if hidden else None)
         return recs[0]
 
     def levels_for(self, user: User) -> list[str]:

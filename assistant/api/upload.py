@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from assistant.api.limits import ClientGone
+from assistant.api.messages import say
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ class UploadReader:
         try:
             self._parser.write(data)
         except FormParserError as exc:
-            raise HTTPException(400, f"malformed multipart body ({exc})") from None
+            raise HTTPException(400, say("nội dung tải lên (multipart) bị hỏng", f"malformed multipart body ({exc})")) from None
 
     def finish(self) -> None:
         self._parser.finalize()
@@ -128,16 +129,29 @@ class UploadReader:
             self._other_name = options.get(b"name", b"").decode("utf-8", errors="replace")
             return
         if self.name is not None:
-            raise HTTPException(400, "upload one file per request")
+            raise HTTPException(400, say("mỗi lần chỉ tải lên một tệp", "upload one file per request"))
         raw = options[b"filename"].decode("utf-8", errors="replace")
         name = safe_filename(raw)
         if name is None:
-            raise HTTPException(422, f"unusable file name {raw!r}: it is empty or hidden once directories are removed")
+            raise HTTPException(
+                422,
+                say(
+                    f"tên tệp {raw!r} không dùng được: rỗng hoặc là tệp ẩn khi bỏ thư mục",
+                    f"unusable file name {raw!r}: it is empty or hidden once directories are removed",
+                ),
+            )
         suffix = Path(name).suffix.lower()
         if suffix not in self._suffixes:
             kind = f"type {suffix}" if suffix else "type (no extension)"
+            loai = f"loại {suffix}" if suffix else "không có phần mở rộng"
             allowed = " ".join(sorted(self._suffixes))
-            raise HTTPException(415, f"{name}: unsupported file {kind}; supported: {allowed}")
+            raise HTTPException(
+                415,
+                say(
+                    f"{name}: không hỗ trợ tệp {loai}; các loại được nhận: {allowed}",
+                    f"{name}: unsupported file {kind}; supported: {allowed}",
+                ),
+            )
         self.name = name
         self._folder.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(dir=self._folder, suffix=".part")
@@ -149,12 +163,18 @@ class UploadReader:
         if not self._in_file:
             self._other += end - start
             if self._other > _FORM_FIELDS_MAX:
-                raise HTTPException(413, "form fields other than the file are too large")
+                raise HTTPException(413, say("các trường ngoài tệp quá lớn", "form fields other than the file are too large"))
             self._other_value += data[start:end]
             return
         self.size += end - start
         if self.size > self._max:
-            raise HTTPException(413, f"{self.name}: file is over the {self._limit_mb:g} MB upload limit")
+            raise HTTPException(
+                413,
+                say(
+                    f"{self.name}: tệp vượt giới hạn tải lên {self._limit_mb:g} MB",
+                    f"{self.name}: file is over the {self._limit_mb:g} MB upload limit",
+                ),
+            )
         assert self._out is not None
         self._out.write(data[start:end])
 
@@ -173,13 +193,25 @@ async def read_upload(request: Request, folder: Path, limit_mb: float, suffixes:
 
     ctype, params = parse_options_header(request.headers.get("content-type", ""))
     if ctype != b"multipart/form-data":
-        raise HTTPException(415, f"send the file as multipart/form-data in the field {UPLOAD_FIELD!r}")
+        raise HTTPException(
+            415,
+            say(
+                f"hãy gửi tệp dạng multipart/form-data trong trường {UPLOAD_FIELD!r}",
+                f"send the file as multipart/form-data in the field {UPLOAD_FIELD!r}",
+            ),
+        )
     if b"boundary" not in params:
-        raise HTTPException(400, "multipart body without a boundary")
+        raise HTTPException(400, say("nội dung multipart thiếu boundary", "multipart body without a boundary"))
     max_bytes = int(limit_mb * 1_000_000)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes + _FORM_FIELDS_MAX + _MULTIPART_SLACK:
-        raise HTTPException(413, f"the upload ({int(declared):,} bytes) is over the {limit_mb:g} MB upload limit")
+        raise HTTPException(
+            413,
+            say(
+                f"dữ liệu tải lên ({int(declared):,} byte) vượt giới hạn {limit_mb:g} MB",
+                f"the upload ({int(declared):,} bytes) is over the {limit_mb:g} MB upload limit",
+            ),
+        )
     reader = UploadReader(params[b"boundary"], folder, max_bytes, limit_mb, suffixes)
     try:
         try:
@@ -192,11 +224,20 @@ async def read_upload(request: Request, folder: Path, limit_mb: float, suffixes:
             raise ClientGone() from None
         reader.finish()
         if reader.name is None or reader.temp is None:
-            raise HTTPException(422, f"no file in the upload: send it in the multipart field {UPLOAD_FIELD!r}")
+            raise HTTPException(
+                422,
+                say(
+                    f"không có tệp nào: hãy gửi tệp trong trường multipart {UPLOAD_FIELD!r}",
+                    f"no file in the upload: send it in the multipart field {UPLOAD_FIELD!r}",
+                ),
+            )
         if not reader.complete:
-            raise HTTPException(400, f"{reader.name}: the upload ended before the file did")
+            raise HTTPException(
+                400,
+                say(f"{reader.name}: tải lên bị ngắt trước khi hết tệp", f"{reader.name}: the upload ended before the file did"),
+            )
         if reader.size == 0:
-            raise HTTPException(422, f"{reader.name}: empty file")
+            raise HTTPException(422, say(f"{reader.name}: tệp rỗng", f"{reader.name}: empty file"))
     except BaseException:
         reader.discard()
         raise

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from assistant.ingest.docmeta import extract
 from assistant.ingest.load import load_file
+from assistant.ingest.messages import ingest_message
 from assistant.types import IngestError
 
 DraftInput = Path | str | tuple[str, bytes | str]
@@ -30,5 +31,5 @@ def _load(path: Path, name: str, max_bytes: int, ocr_language: str) -> tuple[str
     try:
         source = load_file(path, max_bytes=max_bytes, ocr_language=ocr_language)
     except IngestError as exc:
-        return name, "", None, f"{name}: {exc}"
+        return name, "", None, f"{name}: {ingest_message(str(exc), failed=True)}"
     return name, source.text, extract(source.text, name).doc_id, None

@@ -154,7 +154,7 @@ def test_log_in_ask_upload_and_clearance_in_the_browser(server: Server, tmp_path
             expect(page.locator("#documents tbody tr[data-key^='21-TB/TU@']")).to_have_count(0)
             assert page.locator("#upload-panel").is_hidden()  # analysts do not upload
             page.goto(server.url + "/library#doc=77-BC%2FTU")
-            expect(page.locator("#detail-error")).to_contain_text("no indexed document 77-BC/TU")
+            expect(page.locator("#detail-error")).to_contain_text("không có văn bản 77-BC/TU trong kho")
             assert "14 điểm kết nối" not in page.content()
             assert outside == []  # nothing fetched from anywhere else
         finally:

@@ -110,19 +110,19 @@ def test_only_roles_with_the_check_permission(office: Office) -> None:
             assert check(c).status_code == 200, role
     with office.client("analyst") as c:
         r = check(c)
-        assert r.status_code == 403 and r.json() == {"detail": "the role 'analyst' may not check"}
+        assert r.status_code == 403 and r.json() == {"detail": "vai trò chuyên viên phân tích không được kiểm tra dự thảo (the role 'analyst' may not check)"}
     assert office.anonymous().post("/check", json={"text": DRAFT}).status_code == 401
 
 
 @pytest.mark.parametrize(
     ("files", "status", "detail"),
     [
-        ({"file": ("du-thao.exe", b"MZ\x90")}, 415, "du-thao.exe: unsupported file type .exe"),
-        ({"file": ("du-thao.md", b"")}, 422, "du-thao.md: empty file"),
-        ({"file": ("du-thao.pdf", b"%PDF-1.4 not really a pdf")}, 422, "du-thao.pdf: "),
-        ({"file": ("du-thao.txt", "Kinh tế số".encode()[:-1] + b"\xff")}, 422, "du-thao.txt: not valid UTF-8 text"),
-        ({"file": (".an.md", b"x")}, 422, "unusable file name"),
-        ({"other": ("du-thao.md", b"x")}, 422, "no file in the upload"),
+        ({"file": ("du-thao.exe", b"MZ\x90")}, 415, "du-thao.exe: không hỗ trợ tệp loại .exe"),
+        ({"file": ("du-thao.md", b"")}, 422, "du-thao.md: tệp rỗng (du-thao.md: empty file)"),
+        ({"file": ("du-thao.pdf", b"%PDF-1.4 not really a pdf")}, 422, "du-thao.pdf: không đọc được tệp PDF"),
+        ({"file": ("du-thao.txt", "Kinh tế số".encode()[:-1] + b"\xff")}, 422, "du-thao.txt: không phải văn bản UTF-8 hợp lệ"),
+        ({"file": (".an.md", b"x")}, 422, "tên tệp '.an.md' không dùng được"),
+        ({"other": ("du-thao.md", b"x")}, 422, "không có tệp nào"),
     ],
 )
 def test_a_bad_upload_gets_one_clear_error_naming_the_file(
@@ -136,10 +136,10 @@ def test_a_bad_upload_gets_one_clear_error_naming_the_file(
 @pytest.mark.parametrize(
     ("body", "status", "detail"),
     [
-        ({"text": "  "}, 422, "text: Value error, text is empty"),
-        ({"text": DRAFT, "name": "du-thao.docx"}, 422, "name: Value error, name 'du-thao.docx'"),
-        ({"text": DRAFT, "format": "pdf"}, 422, "format: Input should be 'json', 'md' or 'html'"),
-        ({"text": DRAFT, "format": "md", "stream": True}, 422, "stream gives the JSON report"),
+        ({"text": "  "}, 422, "Yêu cầu không hợp lệ: text: chưa có nội dung"),
+        ({"text": DRAFT, "name": "du-thao.docx"}, 422, "Yêu cầu không hợp lệ: name: tên 'du-thao.docx'"),
+        ({"text": DRAFT, "format": "pdf"}, 422, "Yêu cầu không hợp lệ: format: không phải giá trị được chấp nhận (Input should be 'json', 'md' or 'html')"),
+        ({"text": DRAFT, "format": "md", "stream": True}, 422, "chế độ stream chỉ trả báo cáo JSON"),
         ({"text": DRAFT, "against": ["99-NQ/TW"]}, 422, MISSING.format("99-NQ/TW")),
         ({"text": "Số 5.\n\n---\n"}, 422, "du-thao.txt: không tìm thấy câu nào để kiểm tra."),
         ({"text": DRAFT, "against": ["99-NQ/TW"], "stream": True}, 422, MISSING.format("99-NQ/TW")),
@@ -161,9 +161,9 @@ def test_wrong_content_type_and_size_limits(office: Office, sample_pipeline: Pip
         with TestClient(create_app(small.settings, small, users=office.service.users), headers=auth) as c:
             big = DRAFT * 20
             r = c.post("/check", files={"file": ("lớn.md", big.encode())})
-            assert r.status_code == 413 and r.json()["detail"] == "lớn.md: file is over the 0.001 MB upload limit"
+            assert r.status_code == 413 and r.json()["detail"] == "lớn.md: tệp vượt giới hạn tải lên 0.001 MB (lớn.md: file is over the 0.001 MB upload limit)"
             r = c.post("/check", json={"text": big})
-            assert r.status_code == 413 and r.json()["detail"] == "the draft is over the 0.001 MB limit"
+            assert r.status_code == 413 and r.json()["detail"] == "dự thảo vượt giới hạn 0.001 MB (the draft is over the 0.001 MB limit)"
     finally:
         small.close()
 

@@ -245,7 +245,7 @@ def test_documents_above_clearance_are_absent_and_404(office: Office) -> None:
         hidden = analyst.get("/documents/45-BC/TU")
         unknown = analyst.get("/documents/99-BC/TU")
         assert hidden.status_code == unknown.status_code == 404
-        assert hidden.json()["detail"] == "no indexed document 45-BC/TU"
+        assert hidden.json()["detail"] == "không có văn bản 45-BC/TU trong kho (no indexed document 45-BC/TU)"
     with office.client("reviewer") as reviewer:  # nội bộ
         assert reviewer.get("/documents/45-BC/TU").status_code == 200
 
