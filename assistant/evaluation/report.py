@@ -57,6 +57,36 @@ def _label(name: str) -> str:
     return LABELS.get(name, LABELS.get(name.split("@")[0], ""))
 
 
+def heading(name: str) -> str:
+    """A metric's column heading in the HTML report, in Vietnamese: "trúng văn bản @5", "MRR @10"."""
+    base, _, k = name.partition("@")
+    label = LABELS.get(name) or LABELS.get(base) or _label(name) or name
+    return f"{label} @{k}" if k else label
+
+
+# count names (summary["counts"]) in Vietnamese; "kind.X" is "câu loại X"
+COUNT_LABELS = {
+    "items": "số mục", "questions": "câu hỏi", "answerable": "câu trả lời được", "unanswerable": "câu không trả lời được",
+    "retrieval_scored": "chấm truy hồi", "quote_scored": "chấm trích dẫn mong đợi", "answered": "đã trả lời",
+    "refused": "đã từ chối", "citations": "trích dẫn", "correctness_scored": "chấm độ đúng", "drafts": "câu dự thảo",
+    "drafts_predicted": "câu dự thảo đã kết luận", "errors": "lỗi",
+}  # fmt: skip
+
+
+MODES = {"generated": "mô hình viết", "extractive": "trích nguyên văn", "refused": "từ chối"}
+VERDICTS = {"contradicts": "mâu thuẫn", "consistent": "nhất quán", "not_covered": "không có căn cứ"}
+
+
+def _said(names: dict[str, str], value: object) -> str:
+    return names.get(str(value), str(value))
+
+
+def _count_label(name: str) -> str:
+    if name.startswith("kind."):
+        return f"câu loại {name[5:]}"
+    return COUNT_LABELS.get(name, name)
+
+
 def _fmt(name: str, value: float) -> str:
     return f"{value:.3f}s" if name.startswith("latency.") else f"{value:.4f}"
 
@@ -109,11 +139,12 @@ def _draft_tables(breakdown: dict[str, Any]) -> list[str]:
             [_td(split), _td(int(m["n"]), num=True)] + [_td(f"{m[c]:.3f}" if c in m else "–", num=True) for c in _SPLIT_METRICS]
             for split, m in by_split.items()
         ]
-        parts += ["<h2>Kiểm tra dự thảo theo phần · Drafts by split</h2>", _table(rows, ["split", "n", *_SPLIT_METRICS])]
+        headers = ["phần", "số câu", *map(heading, _SPLIT_METRICS)]
+        parts += ["<h2>Kiểm tra dự thảo theo phần · Drafts by split</h2>", _table(rows, headers)]
     by_kind: dict[str, dict[str, int]] = breakdown.get("by_kind", {})
     if by_kind:
         rows = [[_td(k), _td(v["right"], num=True), _td(v["wrong"], num=True)] for k, v in by_kind.items()]
-        parts += ["<h2>Kiểm tra dự thảo theo loại · Drafts by kind</h2>", _table(rows, ["kind", "right", "wrong"])]
+        parts += ["<h2>Kiểm tra dự thảo theo loại · Drafts by kind</h2>", _table(rows, ["loại", "đúng", "sai"])]
     return parts
 
 
@@ -144,10 +175,10 @@ def _latency_plot(records: Sequence[dict[str, Any]]) -> str | None:
     ax = fig.add_subplot()
     ax.boxplot([stages[n] for n in names], showfliers=True)
     ax.set_xticks(range(1, len(names) + 1), names, rotation=20)
-    ax.set_ylabel("seconds")
-    ax.set_title("Latency per stage")
+    ax.set_ylabel("giây")
+    ax.set_title("Độ trễ theo bước")
     ax.grid(axis="y", alpha=0.3)
-    return _img(fig, "latency per stage")
+    return _img(fig, "độ trễ theo bước")
 
 
 def _recall_plot(metrics: dict[str, float]) -> str | None:
@@ -161,14 +192,14 @@ def _recall_plot(metrics: dict[str, float]) -> str | None:
     fig = Figure(figsize=(5, 3.5))
     ax = fig.add_subplot()
     for name, values in series.items():
-        ax.plot(KS, values, marker="o", label=name)
+        ax.plot(KS, values, marker="o", label=LABELS.get(name, name))
     ax.set_xticks(KS)
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("k")
-    ax.set_title("Retrieval @k")
+    ax.set_title("Truy hồi @k")
     ax.legend()
     ax.grid(alpha=0.3)
-    return _img(fig, "retrieval at k")
+    return _img(fig, "truy hồi theo k")
 
 
 # --- HTML ----------------------------------------------------------------------------------
@@ -207,11 +238,11 @@ def _item_html(record: dict[str, Any], scores: dict[str, float]) -> str:
     if record.get("type") == "draft":
         predicted = record.get("predicted") or {}
         body = (
-            f"<p><b>Statement:</b> {escape(str(record.get('statement', '')))}</p>"
-            f"<p><b>Expected verdict:</b> {escape(str(record.get('expected_verdict')))} · "
-            f"<b>predicted:</b> {escape(str(predicted.get('verdict')))}</p>"
-            f"<b>Expected evidence:</b>{_list(record.get('evidence_quotes') or [])}"
-            f"<b>Predicted evidence:</b>{_list([e.get('quote', '') for e in predicted.get('evidence') or []])}"
+            f"<p><b>Câu dự thảo:</b> {escape(str(record.get('statement', '')))}</p>"
+            f"<p><b>Kết luận mong đợi:</b> {escape(_said(VERDICTS, record.get('expected_verdict')))} · "
+            f"<b>kết luận của hệ thống:</b> {escape(_said(VERDICTS, predicted.get('verdict')))}</p>"
+            f"<b>Căn cứ mong đợi:</b>{_list(record.get('evidence_quotes') or [])}"
+            f"<b>Căn cứ hệ thống đưa ra:</b>{_list([e.get('quote', '') for e in predicted.get('evidence') or []])}"
         )
     else:
         expected = list(record.get("expected_docs") or [])
@@ -223,25 +254,25 @@ def _item_html(record: dict[str, Any], scores: dict[str, float]) -> str:
         answer = record.get("answer")
         if isinstance(answer, dict):
             cites = [
-                f"[{c.get('n')}] {c.get('doc_id')} {'✓' if c.get('verified') else '✗ unverified'}: {c.get('quote', '')}"
+                f"[{c.get('n')}] {c.get('doc_id')} {'✓' if c.get('verified') else '✗ chưa kiểm chứng'}: {c.get('quote', '')}"
                 for c in answer.get("citations") or []
             ]
-            ans = f"<p><b>Answer ({escape(str(answer.get('mode')))}):</b> {escape(str(answer.get('text', '')))}</p>"
-            ans += f"<b>Citations:</b>{_list(cites)}"
+            ans = f"<p><b>Câu trả lời ({escape(_said(MODES, answer.get('mode')))}):</b> {escape(str(answer.get('text', '')))}</p>"
+            ans += f"<b>Trích dẫn:</b>{_list(cites)}"
         else:
-            ans = '<p class="muted">No answer (retrieval-only run).</p>'
+            ans = '<p class="muted">Không có câu trả lời (lượt chỉ đánh giá truy hồi).</p>'
         ref = record.get("reference_answer")
         body = (
-            f"<p><b>Question:</b> {escape(str(record.get('question', '')))}</p>"
-            f"<p><b>Answerable:</b> {escape(str(record.get('answerable')))} · <b>kind:</b> "
+            f"<p><b>Câu hỏi:</b> {escape(str(record.get('question', '')))}</p>"
+            f"<p><b>Trả lời được:</b> {'có' if record.get('answerable') else 'không'} · <b>loại:</b> "
             f"{escape(str(record.get('kind')))}</p>"
-            f"<b>Expected docs:</b>{_list(record.get('expected_docs') or [])}"
-            f"<b>Expected quotes:</b>{_list(record.get('expected_quotes') or [])}"
-            + (f"<p><b>Reference answer:</b> {escape(str(ref))}</p>" if ref else "")
-            + f"<b>Retrieved (top 3):</b>{_list(top)}{ans}"
+            f"<b>Văn bản mong đợi:</b>{_list(record.get('expected_docs') or [])}"
+            f"<b>Trích dẫn mong đợi:</b>{_list(record.get('expected_quotes') or [])}"
+            + (f"<p><b>Câu trả lời mẫu:</b> {escape(str(ref))}</p>" if ref else "")
+            + f"<b>Tìm được (3 đoạn đầu):</b>{_list(top)}{ans}"
         )
     if record.get("error"):
-        body += f"<p><b>Error:</b> {escape(str(record['error']))}</p>"
+        body += f"<p><b>Lỗi:</b> {escape(str(record['error']))}</p>"
     score_text = ", ".join(f"{k}={scores[k]:.2f}" for k in SHOWN_SCORES if k in scores)
     return f'<div class="item"><h3>{rid}</h3><p class="muted">{escape(score_text)}</p>{body}</div>'
 
@@ -255,10 +286,11 @@ def write_report(
     parts.append("<h2>Chỉ số · Metrics</h2>")
     rows = [[_td(n), _td(_label(n)), _td(_fmt(n, v), num=True)] for n, v in metrics.items()]
     if summary.get("drafts") == "not run":
-        rows.append([_td("drafts"), _td("kiểm tra dự thảo"), _td("not run")])
-    parts.append(_table(rows, ["metric", "", "value"], table_id="metrics"))
+        rows.append([_td("drafts"), _td("kiểm tra dự thảo"), _td("không chạy")])
+    parts.append(_table(rows, ["chỉ số", "ý nghĩa", "giá trị"], table_id="metrics"))
     counts = summary.get("counts", {})
-    parts.append(_table([[_td(k), _td(v, num=True)] for k, v in counts.items()], ["count", "n"]))
+    count_rows = [[_td(_count_label(k)), _td(v, num=True)] for k, v in counts.items()]
+    parts.append(_table(count_rows, ["đếm", "số lượng"], table_id="counts"))
     by_kind: dict[str, dict[str, float]] = summary.get("by_kind", {})
     if by_kind:
         cols = [m for m in KIND_METRICS if any(m in v for v in by_kind.values())]
@@ -267,7 +299,10 @@ def write_report(
             + [_td(f"{v[c]:.3f}" if c in v else "–", num=True) for c in cols]
             for kind, v in by_kind.items()
         ]
-        parts += ["<h2>Theo loại câu hỏi · By kind</h2>", _table(kind_rows, ["kind", "n", *cols], table_id="by-kind")]
+        parts += [
+            "<h2>Theo loại câu hỏi · By kind</h2>",
+            _table(kind_rows, ["loại câu hỏi", "số câu", *(heading(c) for c in cols)], table_id="by-kind"),
+        ]
     parts += _draft_tables(summary.get("draft_breakdown") or {})
     plots = [p for p in (_recall_plot(metrics), _latency_plot(records)) if p]
     if plots:

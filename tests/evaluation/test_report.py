@@ -59,6 +59,20 @@ def test_write_report_is_self_contained_and_escaped(tmp_path: Path) -> None:
     assert html.count('<div class="item">') == 15
 
 
+def test_report_headings_and_labels_are_vietnamese(tmp_path: Path) -> None:
+    records = fake_run()
+    html = write_report(tmp_path, summarize(records), records, title="Đánh giá", config={}).read_text(encoding="utf-8")
+    heads = re.findall(r"<th>(.*?)</th>", html)
+    assert {"chỉ số", "ý nghĩa", "giá trị", "đếm", "số lượng", "loại câu hỏi", "số câu"} <= set(heads), heads
+    assert {"trúng văn bản @5", "MRR @10", "độ chính xác trích dẫn"} <= set(heads), heads
+    assert not {"metric", "value", "count", "n", "kind", "right", "wrong", "split"} & set(heads), heads
+    assert "<td>câu hỏi</td>" in html and "<td>câu loại paraphrase</td>" in html  # counts named in Vietnamese
+    for english in ("Question:", "Expected docs:", "Citations:", "Retrieved (top 3):", "unverified", "Latency per stage"):
+        assert english not in html, english
+    assert "<b>Câu hỏi:</b>" in html and "✗ chưa kiểm chứng" in html
+    assert re.search(r"Câu trả lời \((mô hình viết|trích nguyên văn|từ chối)\)", html)
+
+
 @pytest.mark.browser
 def test_report_renders_in_chromium(tmp_path: Path) -> None:
     if not Path(CHROMIUM).exists():
