@@ -14,7 +14,8 @@ function renderPassages(passages) {
 }
 
 function renderAnswerText(text) {
-  // "[n]" markers become links to the sources panel; everything else is plain text.
+  // "[n]" markers become links to the sources panel; everything else is plain text, without Markdown markers.
+  text = App.plain(text);
   const box = $("answer");
   box.classList.remove("muted");
   box.replaceChildren();
@@ -48,6 +49,7 @@ function renderSources(answer) {
     else card.append(App.el("blockquote", { text: `“${c.quote}”` }));
     box.append(card);
   }
+  App.revealMarks(box);
 }
 
 function renderAnswer(answer) {

@@ -72,7 +72,7 @@ function renderReport(report) {
     const badge = App.el("button", {
       type: "button", class: `count v-${v}`, "data-verdict": v, title: "Bấm để chỉ xem các câu này",
       text: `${LABELS[v]}: ${report.summary[v]}`,
-      onclick: () => { showOnly = showOnly === v ? null : v; applyFilter(); },
+      onclick: () => { showOnly = showOnly === v ? null : v; applyFilter(); App.revealMarks($("statements")); },
     });
     summary.append(badge);
   }
@@ -83,6 +83,7 @@ function renderReport(report) {
   const list = $("statements");
   list.replaceChildren(...report.statements.map(statementCard));
   if (!report.statements.length) list.append(App.el("p", { class: "muted", text: "Không có câu nào." }));
+  App.revealMarks(list);
 }
 
 function minutes(seconds) {

@@ -52,16 +52,64 @@ const App = {
     }
   },
 
+  plain(text, atLineStart = true) {
+    // A passage's text without its Markdown markers: headings' "#", emphasis "**" "__" "*", quote ">", rules,
+    // table separator rows, links and code ticks go; a list item's "- " / "* " / "+ " becomes the bullet "• ".
+    // atLineStart: whether text begins a line (false for a piece cut from the middle of one).
+    return text.split("\n").map((line, i) => {
+      let s = line;
+      if (i > 0 || atLineStart) {
+        if (/^\s*([-*_])(\s*\1){2,}\s*$/.test(s)) return "";
+        if (/^\s*\|?(\s*:?-{3,}:?\s*\|)+\s*(:?-{3,}:?\s*)?$/.test(s)) return "";
+        s = s.replace(/^(\s*)#{1,6}\s+/, "$1").replace(/^(\s*)>\s?/, "$1").replace(/^(\s*)[-*+]\s+/, "$1• ");
+      }
+      return s
+        .replace(/\*\*/g, "")
+        .replace(/(^|[^\w])__(?=\S)([^_\n]*?\S)__(?![\w])/g, "$1$2")
+        .replace(/(^|[\s(“"])\*(?=\S)([^*\n]*?\S)\*(?=$|[\s).,;:!?”"])/g, "$1$2")
+        .replace(/`([^`\n]*)`/g, "$1")
+        .replace(/\[([^\]\n]+)\]\([^)\s]*\)/g, "$1");
+    }).join("\n");
+  },
+
   highlighted(context) {
-    // A passage's source text with the cited quote, [quote_start, quote_end) of context.text, in a <mark>.
+    // A passage's source text with the cited quote, [quote_start, quote_end) of context.text, in a <mark>,
+    // shown without Markdown markers (each piece cleaned on its own, so the offsets still hold).
     const node = App.el("div", { class: "context" });
     const { text, quote_start: qs, quote_end: qe } = context;
     if (qs === null || qe === null || qs < 0 || qe > text.length || qs >= qe) {
-      node.append(text);
+      node.append(App.plain(text));
       return node;
     }
-    node.append(text.slice(0, qs), App.el("mark", { text: text.slice(qs, qe) }), text.slice(qe));
+    const startsLine = (at) => at === 0 || text[at - 1] === "\n";
+    node.append(
+      App.plain(text.slice(0, qs)),
+      App.el("mark", { text: App.plain(text.slice(qs, qe), startsLine(qs)) }),
+      App.plain(text.slice(qe), startsLine(qe)),
+    );
     return node;
+  },
+
+  revealMarks(container) {
+    // Scroll each passage box so that its first highlighted quote is in view (the box only, never the page).
+    for (const box of container.querySelectorAll(".context")) {
+      const mark = box.querySelector("mark");
+      if (!mark) continue;
+      const offset = mark.getBoundingClientRect().top - box.getBoundingClientRect().top;
+      box.scrollTop += offset - Math.min(box.clientHeight / 3, 48);
+    }
+  },
+
+  date(value) {
+    // dd/mm/yyyy for an ISO day ("2025-01-15"); dd/mm/yyyy hh:mm for a time in seconds since the epoch.
+    if (value === null || value === undefined || value === "") return "";
+    if (typeof value === "number") {
+      const d = new Date(value * 1000);
+      const two = (n) => String(n).padStart(2, "0");
+      return `${two(d.getDate())}/${two(d.getMonth() + 1)}/${d.getFullYear()} ${two(d.getHours())}:${two(d.getMinutes())}`;
+    }
+    const m = String(value).match(/^(\d{4})-(\d{2})-(\d{2})/);
+    return m ? `${m[3]}/${m[2]}/${m[1]}` : String(value);
   },
 
   docLink(key, docId) {
@@ -69,9 +117,10 @@ const App = {
   },
 
   detail(body, res) {
+    if (body && typeof body.message === "string") return body.message; // 422: the Vietnamese line beside FastAPI's list
     if (body && typeof body.detail === "string") return body.detail;
     if (body && Array.isArray(body.detail)) return body.detail.map((d) => d.msg).join("; ");
-    return `Lỗi ${res.status}`;
+    return `Lỗi ${res.status}${res.status === 403 ? ": vai trò của bạn không được làm việc này" : ""}`;
   },
 
   el(tag, attrs = {}, ...children) {

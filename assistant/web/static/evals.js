@@ -14,7 +14,8 @@ async function loadRuns() {
   const body = $("runs").querySelector("tbody");
   body.replaceChildren(...runs.map((r) => App.el(
     "tr", { class: "clickable", "data-run": r.id, onclick: () => showRun(r.id) },
-    App.el("td", { text: r.id }), App.el("td", { text: r.set_name }), App.el("td", { text: r.owner }),
+    App.el("td", { text: r.id }), App.el("td", { text: App.date(r.created) }), App.el("td", { text: r.set_name }),
+    App.el("td", { text: r.owner }),
     App.el("td", { text: STATUS[r.status] || r.status }), App.el("td", { text: `${r.done}/${r.total}` }),
     App.el("td", { text: String(r.withheld) }),
   )));
@@ -24,14 +25,20 @@ async function showRun(id) {
   clearTimeout(polling);
   $("run-detail").classList.remove("hidden");
   $("run-title").textContent = `Lượt đánh giá ${id}`;
-  const run = await App.json(`/eval/runs/${encodeURIComponent(id)}`);
+  let run;
+  try {
+    run = await App.json(`/eval/runs/${encodeURIComponent(id)}`);
+  } catch (exc) {
+    $("run-status").textContent = `Không đọc được lượt ${id}: ${exc.message}`;
+    return;
+  }
   const withheld = run.withheld ? `; ${run.withheld} câu nêu văn bản ngoài phạm vi bạn được xem (chưa nạp hoặc vượt độ mật) đã được giữ lại` : "";
-  $("run-status").textContent = `${STATUS[run.status] || run.status}: ${run.done}/${run.total} câu${withheld}.${run.error ? ` ${run.error}` : ""}`;
+  $("run-status").textContent = `${STATUS[run.status] || run.status}: ${run.done}/${run.total} câu${withheld}.${run.error ? ` Lỗi: ${run.error}` : ""}`;
   const frame = $("run-report");
   if (run.status === "done") {
     frame.src = `/eval/runs/${encodeURIComponent(id)}/report`;
     frame.classList.remove("hidden");
-    await loadRuns();
+    await loadRuns().catch(() => null); // the list is refreshed when it can be; the run itself is shown
   } else {
     frame.classList.add("hidden");
     if (run.status !== "failed") polling = setTimeout(() => showRun(id), 1000);
@@ -39,7 +46,20 @@ async function showRun(id) {
 }
 
 App.header().then(async () => {
-  await Promise.all([loadSets(), loadRuns()]);
+  if (!App.can("eval")) {
+    // like the draft-check page: no link in the header, and the page itself says why nothing works here
+    for (const control of $("eval-form").querySelectorAll("input, select, button")) control.disabled = true;
+    $("eval-message").textContent = "Vai trò của bạn không được chạy đánh giá.";
+    $("runs").querySelector("tbody").replaceChildren(
+      App.el("tr", {}, App.el("td", { colspan: "7", class: "muted", text: "Vai trò của bạn không được xem các lượt đánh giá." })));
+    return;
+  }
+  try {
+    await Promise.all([loadSets(), loadRuns()]);
+  } catch (exc) {
+    $("eval-message").className = "error";
+    $("eval-message").textContent = `Không tải được danh sách đánh giá: ${exc.message}`;
+  }
   $("eval-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const message = $("eval-message");

@@ -12,7 +12,7 @@ async function loadDocuments() {
   for (const d of docs) {
     const row = App.el(
       "tr", { class: "clickable", "data-key": d.key, onclick: () => showDocument(d.key) },
-      App.el("td", { text: d.doc_id }), App.el("td", { text: d.type || "" }), App.el("td", { text: d.issued || "" }),
+      App.el("td", { text: d.doc_id }), App.el("td", { text: d.type || "" }), App.el("td", { text: App.date(d.issued) }),
       App.el("td", { text: d.issuer_name || d.issuer || "" }), App.el("td", { text: d.title || d.source_name }),
       App.el("td", {}, App.levelBadge(d.access_level)), App.el("td", { text: String(d.passages) }),
     );
@@ -40,7 +40,7 @@ async function showDocument(key) {
   }
   const dl = App.el("dl", { class: "meta" },
     meta("Số hiệu", doc.doc_id), meta("Loại", doc.type), meta("Cơ quan ban hành", doc.issuer_name || doc.issuer),
-    meta("Ngày ban hành", doc.issued), meta("Trích yếu", doc.title), meta("Độ mật", doc.access_level),
+    meta("Ngày ban hành", App.date(doc.issued)), meta("Trích yếu", doc.title), meta("Độ mật", doc.access_level),
     meta("Thuộc văn bản", doc.parent), meta("Tệp", doc.source_name), meta("Số đoạn", String(doc.passages)));
   const rels = App.el("ul", {});
   for (const r of doc.relations.outgoing) {
@@ -55,7 +55,7 @@ async function showDocument(key) {
   if (!rels.children.length) rels.append(App.el("li", { class: "muted", text: "Không có quan hệ nào được ghi nhận." }));
   const chunks = doc.chunks.map((c) => App.el("div", { class: "chunk", id: `chunk-${c.ordinal}` },
     App.el("div", { class: "crumb", text: `#${c.ordinal} · ${c.breadcrumb || "(đầu văn bản)"} · ký tự ${c.start}–${c.end}` }),
-    App.el("div", { class: "text", text: doc.text.slice(c.start, c.end) })));
+    App.el("div", { class: "text", text: App.plain(doc.text.slice(c.start, c.end), c.start === 0 || doc.text[c.start - 1] === "\n") })));
   const parts = [App.el("h2", { id: "detail-title", text: doc.title || doc.doc_id }), dl, App.el("h3", { text: "Quan hệ" }), rels];
   if (App.can("delete")) {
     parts.push(App.el("p", {}, App.el("button", { class: "secondary", id: "delete-button", onclick: () => deleteDocument(doc) }, "Xoá khỏi kho")));
@@ -66,7 +66,12 @@ async function showDocument(key) {
 
 async function deleteDocument(doc) {
   if (!window.confirm(`Xoá ${doc.doc_id} khỏi kho tài liệu?`)) return;
-  await App.json(`/documents/${doc.key.split("/").map(encodeURIComponent).join("/")}`, { method: "DELETE" });
+  try {
+    await App.json(`/documents/${doc.key.split("/").map(encodeURIComponent).join("/")}`, { method: "DELETE" });
+  } catch (exc) {
+    $("detail").prepend(App.el("p", { class: "error", id: "delete-error", text: `Không xoá được ${doc.doc_id}: ${exc.message}` }));
+    return;
+  }
   $("detail").replaceChildren(App.el("p", { class: "muted", text: `Đã xoá ${doc.doc_id}.` }));
   await loadDocuments();
 }
@@ -110,7 +115,12 @@ function keyInHash() {
 
 App.header().then(async (me) => {
   setupUpload(me);
-  await loadDocuments();
+  try {
+    await loadDocuments();
+  } catch (exc) {
+    $("doc-count").className = "error";
+    $("doc-count").textContent = `Không tải được danh sách văn bản: ${exc.message}`;
+  }
   if (keyInHash()) await showDocument(keyInHash());
   window.addEventListener("hashchange", () => {
     const key = keyInHash();
