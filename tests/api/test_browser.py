@@ -6,6 +6,7 @@ The screenshots are checked: a PNG of the viewport's size, with the highlight co
 from __future__ import annotations
 
 import io
+import re
 import socket
 import struct
 import threading
@@ -54,8 +55,12 @@ def server(tmp_path: Path, sample_dir: Path) -> Iterator[Server]:
     (secret / "manifest.yaml").write_text('documents:\n  "bao-cao-77.md":\n    access_level: "mật"\n', "utf-8")
     assert {r.status for r in pipe.ingest([sample_dir, secret])} == {"added"}
     office = make_office(
-        pipe, {"drafter": ("drafter", "mật"), "analyst": ("analyst", "công khai"), "reviewer": ("reviewer", "nội bộ")}
-    )
+        pipe,
+        {
+            "drafter": ("drafter", "mật"), "analyst": ("analyst", "công khai"), "reviewer": ("reviewer", "nội bộ"),
+            "admin": ("admin", "tối mật"),
+        },
+    )  # fmt: skip
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -187,6 +192,8 @@ def test_an_evaluation_run_and_its_report_in_the_browser(server: Server) -> None
             expect(report.locator("#metrics tbody tr").first).to_be_visible(timeout=30_000)
             expect(report.locator("h1")).to_have_text("Đánh giá: sample_smoke.jsonl")
             expect(page.locator("#runs tbody tr")).to_have_count(1)
+            expect(page.locator("#runs tbody tr td").nth(1)).to_have_text(re.compile(r"^\d{2}/\d{2}/\d{4} \d{2}:\d{2}$"))
+            expect(report.locator("#metrics th").first).to_have_text("chỉ số")
         finally:
             browser.close()
 
@@ -320,5 +327,137 @@ def test_api_docs_offline_in_the_browser(server: Server) -> None:
             expect(page.locator(".opblock-summary-path[data-path='/documents']").first).to_be_visible()
             assert page.locator(".opblock").count() >= 12
             assert blocked == [] and errors == [], (blocked, errors)
+        finally:
+            browser.close()
+
+
+PAGES = ("/", "/library", "/check", "/evals")
+# English a person must not meet on a page (whole words, outside the user's own display name): leftovers of
+# untranslated messages, role names, status phrases, and what a script shows when it renders nothing.
+ENGLISH_UI = (
+    "error", "not found", "forbidden", "unauthorized", "may not", "no indexed document", "invalid", "revoked",
+    "analyst", "drafter", "reviewer", "admin", "metric", "value", "kind", "loading", "submit", "upload", "delete",
+    "undefined", "null", "NaN", "object Object", "unverified", "passages",
+)  # fmt: skip
+ROLE_NAMES = {
+    "analyst": "chuyên viên phân tích", "drafter": "người soạn thảo", "reviewer": "người thẩm định", "admin": "quản trị",
+}  # fmt: skip
+
+
+def english_in(text: str) -> list[str]:
+    return [w for w in ENGLISH_UI if re.search(rf"(?<![\w/.-]){re.escape(w)}(?![\w/.-])", text, re.I)]
+
+
+def walk_pages(browser: Any, server: Server, role: str) -> list[str]:
+    """Log in as `role` in a fresh context and visit every page; returns the console errors, uncaught errors and
+    error responses seen on the way. Asserts what each page shows."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport=VIEWPORT)  # a cookie jar of its own
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"uncaught: {e}"))
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    try:
+        page.goto(server.url + "/login")
+        assert english_in(page.inner_text("main")) == [], (role, "/login")
+        page.fill("#username", role)
+        page.fill("#secret", server.office.tokens[role])
+        page.click("#login-button")
+        expect(page).to_have_url(server.url + "/")
+        for path in PAGES:
+            page.goto(server.url + path)
+            expect(page.locator("#who")).to_contain_text(ROLE_NAMES[role])
+            if path == "/library":
+                expect(page.locator("#doc-count")).to_contain_text("văn bản")
+                page.locator("#documents tbody tr[data-key='15-NQ/TU']").click()
+                expect(page.locator("#detail .chunk").first).to_be_visible()
+            page.wait_for_load_state("networkidle")
+            text = page.inner_text("main") + "\n" + page.inner_text("header nav")
+            assert english_in(text) == [], (role, path, english_in(text))
+            assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", text), (role, path)  # no ISO dates
+            if path == "/library":
+                assert re.search(r"\b\d{2}/\d{2}/\d{4}\b", page.inner_text("#documents")), role
+                assert page.locator("#delete-button").count() == (1 if role == "admin" else 0)
+            if path == "/evals" and role in ("analyst", "drafter"):
+                expect(page.locator("#eval-message")).to_have_text("Vai trò của bạn không được chạy đánh giá.")
+                assert page.locator("#eval-button").is_disabled()
+                assert page.locator("header nav a[href='/evals']").is_hidden()
+            if path == "/evals" and role in ("reviewer", "admin"):
+                expect(page.locator("#eval-set option[value='sample_smoke.jsonl']")).to_have_count(1)
+                assert page.locator("#eval-button").is_enabled()
+            if path == "/check" and role == "analyst":
+                expect(page.locator("#status")).to_have_text("Vai trò của bạn không được kiểm tra dự thảo.")
+    finally:
+        context.close()
+    return problems
+
+
+@pytest.mark.browser
+def test_every_page_as_every_role_in_vietnamese_without_console_errors(server: Server) -> None:
+    """Each role walks every page (and opens a document in the library): no uncaught error or error response in
+    the console, no English from ENGLISH_UI on the page, dates as dd/mm/yyyy, the role named in Vietnamese; a
+    page the role cannot use says so in Vietnamese instead of failing."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} missing: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        try:
+            for role in ("analyst", "drafter", "reviewer", "admin"):
+                assert walk_pages(browser, server, role) == [], role
+        finally:
+            browser.close()
+
+
+@pytest.mark.browser
+def test_passages_without_markdown_and_the_quote_scrolled_into_its_box(server: Server) -> None:
+    """The cited passage of 15-NQ/TU (a Markdown file: "### 2. Mục tiêu", "- Kinh tế số …") shows no Markdown
+    markers, its list items as "• ", and, in a box made too short to show it unscrolled, the highlighted quote
+    scrolled into view. The library's passages are shown the same way."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} missing: apt-get install -y chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        try:
+            page = browser.new_page(viewport=VIEWPORT)
+            page.goto(server.url + "/login")
+            page.fill("#username", "analyst")
+            page.fill("#secret", server.office.tokens["analyst"])
+            page.click("#login-button")
+            expect(page).to_have_url(server.url + "/")
+            expect(page.locator("#who")).not_to_be_empty()
+            # a passage box two lines high: the quote, lines below the passage's start, is out of sight unless scrolled
+            page.evaluate("document.styleSheets[0].insertRule('.source .context { max-height: 2.6em !important; }')")
+            page.fill("#question", ANSWERABLE)
+            page.click("#ask-button")
+            expect(page.locator("#status")).to_contain_text("Xong", timeout=30_000)
+            card = page.locator("#sources .source").filter(has=page.locator("mark")).first
+            expect(card.locator("mark")).to_have_text(QUOTE)
+            box = card.locator(".context")
+            text = box.inner_text()
+            assert "#" not in text and "**" not in text, text
+            assert not re.search(r"^\s*- ", text, re.M) and "• " + QUOTE in text, text
+            where = box.evaluate(
+                """box => { const m = box.querySelector("mark").getBoundingClientRect(), b = box.getBoundingClientRect();
+                   return {scrolled: box.scrollTop, top: m.top - b.top, bottom: b.bottom - m.bottom}; }"""
+            )
+            assert where["scrolled"] > 0, where  # the quote did need scrolling to
+            assert where["top"] >= -1 and where["bottom"] >= -1, where  # and it is inside the box
+
+            page.goto(server.url + "/library#doc=15-NQ%2FTU")
+            expect(page.locator("#detail .chunk").first).to_be_visible()
+            chunks = page.locator("#detail .chunk .text").all_inner_texts()
+            assert chunks and not any(re.search(r"^\s*#|\*\*|^\s*- ", c, re.M) for c in chunks), chunks
+            assert any("• Kinh tế số chiếm 25% GRDP" in c for c in chunks)
+            assert any(c.startswith("QUAN ĐIỂM") or "\nQUAN ĐIỂM" in c or "II- QUAN ĐIỂM" in c for c in chunks)
         finally:
             browser.close()
