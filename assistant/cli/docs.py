@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from assistant.cli.common import console, err, progress_bar, settings
+from assistant.ingest.messages import say
 from assistant.pipeline import Pipeline
 
 docs_app = typer.Typer(help="Indexed documents.", no_args_is_help=True)
@@ -42,13 +43,13 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Files and folders."
 def docs_list() -> None:
     """Indexed documents and their metadata."""
     pipe = Pipeline(settings())
-    table = Table("id", "type", "issued", "issuer", "access", "title", "file")
+    table = Table("số hiệu", "loại", "ngày ban hành", "cơ quan", "độ mật", "trích yếu", "tệp")
     for rec in pipe.catalog.documents():
         m = rec.meta
         table.add_row(
             m.doc_id,
             m.doc_type or "",
-            str(m.issued or ""),
+            m.issued.strftime("%d/%m/%Y") if m.issued else "",
             m.issuer_name or m.issuer or "",
             m.access_level,
             (m.title or "")[:60],
@@ -63,7 +64,7 @@ def docs_show(doc_id: str) -> None:
     pipe = Pipeline(settings())
     keys = pipe.catalog.keys_for_doc_id(doc_id) or ([doc_id] if pipe.catalog.by_key(doc_id) else [])
     if not keys:
-        err.print(f"[red]no indexed document {doc_id}[/]")
+        err.print(f"[red]{escape(say(f'không có văn bản {doc_id} trong kho', f'no indexed document {doc_id}'))}[/]")
         raise typer.Exit(1)
     for key in keys:
         rec = pipe.catalog.by_key(key)
@@ -75,5 +76,5 @@ def docs_show(doc_id: str) -> None:
             console.print(f"→ {rel} {target}", highlight=False)
         for rel, src in inc:
             src_rec = pipe.catalog.by_key(src)
-            console.print(f"← {src_rec.meta.doc_id if src_rec else src} {rel} this document", highlight=False)
-        console.print(f"passages: {len(pipe.catalog.doc_chunks(key))}")
+            console.print(f"← {src_rec.meta.doc_id if src_rec else src} {rel} văn bản này", highlight=False)
+        console.print(f"số đoạn: {len(pipe.catalog.doc_chunks(key))}")

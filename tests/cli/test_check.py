@@ -6,6 +6,7 @@ Runs the real CLI over the sample corpus with a small real embedding model, with
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -66,3 +67,19 @@ def test_errors_exit_2(env: dict[str, str], tmp_path: Path) -> None:
     (tmp_path / "rong.md").write_bytes(b"")
     code, _out, err = run(env, str(tmp_path / "rong.md"))
     assert code == 2 and "rong.md" in err and "empty" in err
+
+
+def test_docs_show_and_list_speak_vietnamese(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.cli.common import console
+    from assistant.cli.main import app
+
+    monkeypatch.setattr(console, "width", 200)  # the table unwrapped
+
+    missing = CliRunner().invoke(app, ["docs", "show", "99-NQ/TW"], env=env)
+    assert missing.exit_code == 1
+    assert "không có văn bản 99-NQ/TW trong kho (no indexed document 99-NQ/TW)" in missing.stderr
+    shown = CliRunner().invoke(app, ["docs", "show", "15-NQ/TU"], env=env)
+    assert shown.exit_code == 0 and "số đoạn: " in shown.stdout and "passages:" not in shown.stdout
+    listed = CliRunner().invoke(app, ["docs", "list"], env=env)
+    assert listed.exit_code == 0 and "số hiệu" in listed.stdout and "ngày ban hành" in listed.stdout
+    assert re.search(r"\b\d{2}/\d{2}/\d{4}\b", listed.stdout) and not re.search(r"\b\d{4}-\d{2}-\d{2}\b", listed.stdout)
