@@ -149,7 +149,8 @@ def test_document_list_view_and_relations(office: Office, rank: int) -> None:
         for r in range(4):
             view = c.get(f"/documents/{DOC_ID[r]}")
             if r > rank:
-                assert view.status_code == 404 and view.json() == {"detail": f"không có văn bản {DOC_ID[r]} trong kho (no indexed document {DOC_ID[r]})"}
+                absent = f"không có văn bản {DOC_ID[r]} trong kho (no indexed document {DOC_ID[r]})"
+                assert view.status_code == 404 and view.json() == {"detail": absent}
             else:
                 assert view.status_code == 200 and CANARY[r] in view.text
                 assert_clean(view.text, rank)
