@@ -7,8 +7,9 @@ gives probabilities (llama.cpp in-process) the reply is built in three steps:
 1. the prompt ends with the start of the reply, `{"units": ["S`, and one evaluation gives the model's
    probability of each id's digit, `S0` meaning "no unit answers"; a high "none" or no clear choice refuses;
 2. those probabilities are combined with each unit's own score (`assistant.answer.units`): the combined best unit
-   is forced as the first id, and the model may add up to two shown ids (grammar), kept only when it had
-   weighed them or the question asks for several things (`extras`);
+   is the answer's evidence; only for a question that asks for several things (`asks_several`) is it forced as
+   the first id and the model may add up to two shown ids (grammar), kept when it had weighed them or they
+   cover at least half as much of the question (`extras`);
 3. the chosen units' words are written into the reply as "evidence" and the model writes a short answer
    after them, under a grammar.
 
@@ -136,17 +137,16 @@ def asks_several(question: str) -> bool:
     return bool(_SEVERAL.search(q)) or len(_ASKS.findall(q)) >= 2
 
 
-def extras(found: list[int], units: list[Unit], first: int, probs: dict[str, float] | None, question: str) -> list[int]:
-    """The further ids the model wrote that are kept (at most two): those it had weighed as a first choice, or,
-    for a question that asks for several things, those covering at least half of what the first unit covers."""
-    several = asks_several(question)
+def extras(found: list[int], units: list[Unit], first: int, probs: dict[str, float] | None) -> list[int]:
+    """The further ids the model wrote for a question that asks for several things that are kept (at most two):
+    those it had weighed as a first choice, and those covering at least half of what the first unit covers."""
     total = sum((probs or {}).values()) or 1.0
     kept: list[int] = []
     for i in dict.fromkeys(found):
         if i == first:
             continue
         weighed = probs is not None and probs.get(str(i), 0.0) / total >= EXTRA_MIN_PROB
-        if weighed or (several and units[i - 1].coverage >= 0.5 * units[first - 1].coverage):
+        if weighed or units[i - 1].coverage >= 0.5 * units[first - 1].coverage:
             kept.append(i)
     return kept[:2]
 
@@ -176,10 +176,11 @@ def converse(
         return Outcome([], note=f"mô hình cho rằng không câu nào trả lời câu hỏi (xác suất {decision.none:.2f})")
     if decision.top < min_confidence and not sure:
         return Outcome([], note=f"mô hình không chắc câu nào trả lời câu hỏi (xác suất cao nhất {decision.top:.2f})")
-    head = f"{PREFIX}{decision.first}"
-    tail = "".join(gen.stream(messages, prefix=head, grammar=ids_grammar(n)))
-    found = [int(i) for i in re.findall(r"\d+", tail) if 1 <= int(i) <= n]
-    ids = [decision.first, *extras(found, units, decision.first, probs, question)]
+    ids = [decision.first]
+    if asks_several(question):  # only then may the model add units: one more decoding step
+        tail = "".join(gen.stream(messages, prefix=f"{PREFIX}{decision.first}", grammar=ids_grammar(n)))
+        found = [int(i) for i in re.findall(r"\d+", tail) if 1 <= int(i) <= n]
+        ids += extras(found, units, decision.first, probs)
     yield ("units", ids)
     prefix = evidence_prefix(ids, units)
     yield ("token", prefix)
@@ -208,7 +209,7 @@ def _in_one_go(
         if not sure:
             return Outcome([], note="mô hình cho rằng không câu nào trả lời câu hỏi")
         valid = [1]
-    valid = [valid[0], *extras(valid[1:], units, valid[0], None, question)]
+    valid = [valid[0], *(extras(valid[1:], units, valid[0], None) if asks_several(question) else [])]
     yield ("units", valid)
     return Outcome(valid, prose)
 

@@ -84,17 +84,17 @@ def test_model_choice_with_probabilities_gives_a_generated_answer(make_pipe: Mak
     probe, _ = make_pipe([])
     units = _shown(probe, GRDP_Q)
     best = _grdp_id(units)
-    p, gen = make_pipe(['"]', f'{REPLY}"}}'], choices=[_probs(len(units), best, p_best=0.95)])
+    p, gen = make_pipe([f'{REPLY}"}}'], choices=[_probs(len(units), best, p_best=0.95)])
     events = list(p.answerer.stream(GRDP_Q))
     answer = events[-1].answer
     assert answer is not None and answer.mode == "generated", answer and answer.notes
     assert answer.text.startswith(REPLY) and answer.text.endswith("]")
     assert len(answer.citations) == 1 and "1,5% GRDP" in answer.citations[0].quote
     _assert_quotes_are_passages_own_words(p, answer)
-    # the chosen unit was forced as the first id; the model added no other id; the answer was written after the
-    # chosen unit's words, each step constrained by its grammar
-    assert gen.prefixes[1:] == [f"{choose.PREFIX}{best}", choose.evidence_prefix([best], units)]
-    assert gen.grammars == [choose.ids_grammar(len(units)), choose.ANSWER_GRAMMAR]
+    # a question that asks one thing gets one unit, with no step for further ids; the answer was written after
+    # the chosen unit's words, constrained by its grammar
+    assert gen.prefixes[1:] == [choose.evidence_prefix([best], units)]
+    assert gen.grammars == [choose.ANSWER_GRAMMAR]
     assert "1,5% GRDP" in gen.prefixes[-1] and gen.prefixes[-1].endswith('"answer": "')
     # the units event comes before any prose
     kinds = [e.kind for e in events]
@@ -112,9 +112,9 @@ def test_scores_outweigh_a_weak_model_preference(make_pipe: MakePipe) -> None:
     # the model leans slightly to a weak unit: the combined choice keeps the unit the evidence favours
     probs = {str(i): 0.0 for i in range(len(units) + 1)}
     probs[str(other)], probs[str(best)] = 0.55, 0.45
-    p, gen = make_pipe(['"]', f'{REPLY}"}}'], choices=[probs])
+    p, gen = make_pipe([f'{REPLY}"}}'], choices=[probs])
     p.answerer.ask(GRDP_Q)
-    assert gen.prefixes[1] == f"{choose.PREFIX}{best}"
+    assert gen.prefixes[1] == choose.evidence_prefix([best], units)
 
 
 def test_model_says_none_and_evidence_is_not_sure_refuses(make_pipe: MakePipe) -> None:
@@ -146,7 +146,7 @@ def test_answer_with_a_number_its_units_lack_gives_the_units_verbatim(make_pipe:
     probe, _ = make_pipe([])
     units = _shown(probe, GRDP_Q)
     best = _grdp_id(units)
-    p, _ = make_pipe(['"]', 'Đến năm 2030 tổng chi đạt 3,5% GRDP."}'], choices=[_probs(len(units), best)])
+    p, _ = make_pipe(['Đến năm 2030 tổng chi đạt 3,5% GRDP."}'], choices=[_probs(len(units), best)])
     answer = p.answerer.ask(GRDP_Q)
     assert answer.mode == "extractive" and "3,5%" not in answer.text
     assert "1,5% GRDP" in answer.text and answer.text.startswith("Theo 15-NQ/TU: “")
@@ -170,7 +170,7 @@ def test_bad_continuation_keeps_the_chosen_unit_verbatim(make_pipe: MakePipe, ra
     probe, _ = make_pipe([])
     units = _shown(probe, GRDP_Q)
     best = _grdp_id(units)
-    p, _ = make_pipe(['"]', raw], choices=[_probs(len(units), best)])
+    p, _ = make_pipe([raw], choices=[_probs(len(units), best)])
     answer = p.answerer.ask(GRDP_Q)
     assert answer.mode == "extractive" and not answer.refused
     assert answer.notes and "1,5% GRDP" in answer.citations[0].quote
@@ -200,29 +200,48 @@ def test_ids_not_shown_are_ignored(make_pipe: MakePipe) -> None:
     assert answer.mode == "generated" and len(answer.citations) == 1 and "1,5% GRDP" in answer.citations[0].quote
 
 
-def test_model_may_add_units_it_weighed_but_habitual_extras_are_dropped(make_pipe: MakePipe) -> None:
+SEVERAL_Q = "Những chỉ tiêu nào Nghị quyết 15 đặt ra đến năm 2030 về chi cho nghiên cứu và phát triển?"
+
+
+def test_a_question_asking_several_things_may_get_further_units_weighed_or_covering(make_pipe: MakePipe) -> None:
+    probe, _ = make_pipe([])
+    units = _shown(probe, SEVERAL_Q)
+    assert choose.asks_several(SEVERAL_Q) and len(units) >= 3
+    probs = {str(i): 0.0 for i in range(len(units) + 1)}
+    probs["1"] = 0.9
+    low = [i for i in range(2, len(units) + 1) if units[i - 1].coverage < 0.5 * units[0].coverage]
+    assert low, "a unit covering little of the question is needed for this test"
+    habit = low[0]
+    weighed = next(i for i in range(2, len(units) + 1) if i != habit)
+    probs[str(weighed)] = 0.1
+    ids_tail = f'", "S{habit}", "S{weighed}"]'  # the reply after '{"units": ["S1'
+    p, gen = make_pipe([ids_tail, f'{REPLY}"}}'], choices=[probs])
+    answer = p.answerer.ask(SEVERAL_Q)
+    assert gen.grammars[0] == choose.ids_grammar(len(units)) and gen.prefixes[1] == f"{choose.PREFIX}1"
+    assert gen.prefixes[-1].startswith(f'{{"units": ["S1", "S{weighed}"], "evidence": ')
+    assert {match_key(c.quote) for c in answer.citations} == {match_key(units[0].text), match_key(units[weighed - 1].text)}
+
+
+def test_a_question_asking_one_thing_gets_one_unit_whatever_else_the_model_weighed(make_pipe: MakePipe) -> None:
     probe, _ = make_pipe([])
     units = _shown(probe, GRDP_Q)
     best = _grdp_id(units)
-    weighed, habit = [i for i in range(1, len(units) + 1) if i != best][:2]
+    other = next(i for i in range(1, len(units) + 1) if i != best)
     probs = {str(i): 0.0 for i in range(len(units) + 1)}
-    probs[str(best)], probs[str(weighed)], probs[str(habit)] = 0.75, 0.2, 0.05
-    ids_tail = f'", "S{weighed}", "S{habit}"]'  # the reply after '{"units": ["S<best>'
-    p, gen = make_pipe([ids_tail, f'{REPLY}"}}'], choices=[probs])
+    probs[str(best)], probs[str(other)] = 0.6, 0.4
+    p, gen = make_pipe([f'{REPLY}"}}'], choices=[probs])
     answer = p.answerer.ask(GRDP_Q)
-    assert gen.prefixes[-1].startswith(f'{{"units": ["S{best}", "S{weighed}"], "evidence": ')
-    assert len(answer.citations) == 2
-    assert {match_key(c.quote) for c in answer.citations} == {match_key(units[best - 1].text), match_key(units[weighed - 1].text)}
-    assert answer.mode == "generated"
+    assert len(answer.citations) == 1 and "1,5% GRDP" in answer.citations[0].quote
+    assert choose.ids_grammar(len(units)) not in gen.grammars
 
 
-def test_extras_for_a_question_that_asks_for_several_things() -> None:
-    units = [Unit(0, f"u{i}", "", s, s) for i, s in enumerate([0.9, 0.6, 0.3])]
-    flat = {"0": 0.0, "1": 0.96, "2": 0.02, "3": 0.02}
-    assert choose.extras([2, 3], units, 1, flat, "Mục tiêu đến năm 2030 là bao nhiêu?") == []
-    several = "Những chỉ tiêu nào được đặt ra đến năm 2030?"
-    assert choose.asks_several(several) and choose.extras([2, 3], units, 1, flat, several) == [2]  # 0.3 < half of 0.9
+def test_extras_keep_what_the_model_weighed_or_what_covers_enough() -> None:
+    units = [Unit(0, f"u{i}", "", s, s) for i, s in enumerate([0.9, 0.6, 0.3, 0.2])]
+    flat = {"0": 0.0, "1": 0.86, "2": 0.02, "3": 0.02, "4": 0.1}
+    assert choose.extras([2, 3, 4], units, 1, flat) == [2, 4]  # 3 covers under half of 0.9 and was not weighed
+    assert choose.asks_several("Những chỉ tiêu nào được đặt ra đến năm 2030?")
     assert choose.asks_several("Cơ quan nào chủ trì và thời hạn là khi nào?")
+    assert not choose.asks_several("Mục tiêu đến năm 2030 là bao nhiêu?")
 
 
 def test_decide_combines_probabilities_with_scores() -> None:
