@@ -244,6 +244,13 @@ class Settings(BaseSettings):
         description="Answers that may wait for a free slot, in arrival order; one more is refused at once with "
         "429 and a Retry-After header. 0: refuse whenever all slots are busy.",
     )
+    keep_alive_s: int = Field(
+        default=30,
+        ge=1,
+        description="Seconds the service keeps an idle HTTP connection open. Longer than a client's own idle expiry "
+        "(5 s for common HTTP libraries), so a client never reuses a connection the server is closing at that moment; "
+        "behind a reverse proxy, keep it longer than the proxy's upstream keep-alive.",
+    )
     answer_queue_wait_s: float = Field(
         default=120.0,
         gt=0,

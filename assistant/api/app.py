@@ -158,4 +158,4 @@ def serve(settings: Settings, pipeline: Pipeline, host: str = "127.0.0.1", port:
     app = create_app(settings, pipeline)
     if not app.state.service.users.users():
         print("no users yet: add one with  assistant users add NAME --role admin --clearance 'tối mật'", flush=True)
-    uvicorn.run(app, host=host, port=port)
+    uvicorn.run(app, host=host, port=port, timeout_keep_alive=settings.keep_alive_s)
