@@ -50,8 +50,8 @@ def dated_references(
     by_id = {meta.doc_id: meta for meta in docs.values()}
     out: list[tuple[DatedReference, DocMeta]] = []
     for m in found:
-        if m.kind != "date" or "q" in m.value:
-            continue
+        if m.kind != "date" or not m.value.replace("-", "").isdigit():
+            continue  # a quarter or half of a year ("2025-q4", "2025-h1") dates no document
         parts = [int(p) for p in m.value.split("-")]
         y, mo, d = parts if len(parts) == 3 else (parts[0], parts[1], 0)  # "tháng 12/2023": the month only
         before = [r for r in refs if 0 <= m.start - r[1] <= 4]  # "20-NQ/TW ngày …", "20-NQ/TW, ngày …"

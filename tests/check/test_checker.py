@@ -305,3 +305,15 @@ def test_rules_only_when_the_model_is_off(index_dir: Path, tmp_path: Path) -> No
         assert gen.prompts == []  # the model was never asked
     finally:
         p.close()
+
+
+def test_a_half_year_deadline_is_read_and_agrees_with_its_last_day(make) -> None:  # type: ignore[no-untyped-def]
+    # "6 tháng đầu năm 2025" is the half year "2025-h1": it dates no document, and "trước ngày 30 tháng 6 năm 2025" ends it
+    p, _ = make()
+    c = check(
+        p,
+        "Chỉ thị 05 yêu cầu các cơ quan, đơn vị hoàn thành phân loại, xác định cấp độ và phê duyệt phương án bảo đảm an "
+        "toàn cho 100% hệ thống thông tin trong 6 tháng đầu năm 2025.",
+        ("05-CT/TU",),
+    )
+    assert (c.verdict, c.method) == ("consistent", "rules"), (c.verdict, diffs(c))
