@@ -60,6 +60,7 @@ class Comparison:
     differed: set[str] = field(default_factory=set)  # kinds of value it states otherwise
     principal: bool = False  # the direction differs in what is principal ("A là chủ yếu" / "B là chủ yếu")
     cue: bool = False  # the direction differs by opposite cue words in matching clauses
+    strong: bool = False  # … in a statement clause that shares most of its key terms with the sentence
 
     @property
     def engaged(self) -> bool:
@@ -260,7 +261,7 @@ def compare(
         at = fold(s_text).find(turned.stated) if turned.stated else -1
         end = at + len(turned.stated) if at >= 0 else -1
         comp.differences.append(Difference("direction", turned.stated, turned.directive, at, end))
-        comp.principal, comp.cue = turned.principal, turned.cue
+        comp.principal, comp.cue, comp.strong = turned.principal, turned.cue, turned.strong
     return comp
 
 

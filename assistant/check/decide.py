@@ -141,7 +141,13 @@ def decide(
         # body, only one about the same task (as well covered): a body that holds another task does not
         if values and not any(c.differed <= a.agreed and _as_good(c, s, a, sa) for _, sa, a in agree):
             return "contradicts", i, Comparison(c.statement, c.matched, values + direction)
-        enough = s.score >= th.direction or ((c.principal or c.cue) and s.score >= th.min_coverage + 0.15)
+        # a clause turned on nearly all of its own terms needs less of the whole statement covered: a reversal
+        # often adds what it puts in place ("chủ yếu cấp trực tiếp cho đề tài, hạn chế … thông qua các quỹ")
+        enough = (
+            s.score >= th.direction
+            or ((c.principal or c.cue) and s.score >= th.min_coverage + 0.15)
+            or (c.strong and s.score >= th.min_coverage + 0.1)
+        )
         if direction and enough and not agree:
             return "contradicts", i, Comparison(c.statement, c.matched, direction)
     for i, s, c in near:

@@ -30,12 +30,16 @@ _NOT_CUES = re.compile(r"^(?:\s+(?:tầng|trưởng|cường))")  # "hạ tầng
 CUE = re.compile(rf"(?<!{_W})(" + "|".join(sorted(map(re.escape, NEG + POS), key=len, reverse=True)) + rf")(?!{_W})")
 _NOUN_USE = re.compile(r"(còn|những|các|nhiều|một số|khắc phục|mặt|điểm|yếu kém,?)\s*$")
 _NEGATION = re.compile(rf"(?<!{_W})(không|chưa|chẳng|chớ)(?!{_W})")
+# within one clause, "kém" / "thiếu" say "not" too ("kém hiệu quả" = "không hiệu quả"); not counted by adds_negation
+_CLAUSE_NEGATION = re.compile(rf"(?<!{_W})(không|chưa|chẳng|chớ|kém|thiếu)(?!{_W})")
 _CLAUSES = re.compile(r"[;,:]|\s(?:nhưng|song|tuy nhiên|trong khi)\s")
 _PURPOSE = re.compile(r"\s(?:để|nhằm)\s")  # a statement's purpose clause carries its own direction
+# "A là chủ yếu", "A là động lực chủ yếu", "A giữ vai trò chủ đạo"; the subject A is read before it (`_subject`)
 _PRINCIPAL_AFTER = re.compile(
-    rf"((?:{_W}+\s+){{1,4}}?)(?:là|giữ vai trò|đóng vai trò|giữ|là lực lượng|là nhân tố)\s+"
+    rf"(?<!{_W})(?:là|giữ vai trò|đóng vai trò|giữ)\s+(?:(?:động lực|nguồn lực|lực lượng|nhân tố|yếu tố|nền tảng|nguồn)\s+)?"
     rf"(?:chủ yếu|chủ đạo|nòng cốt|trụ cột|trung tâm|chủ thể|quyết định|then chốt|động lực chính|hàng đầu)(?!{_W})"
 )
+_SUBJECT_END = re.compile(r"[;.:!?()\n]|(?<![\wà-ỹđ])(?:trong đó|nhưng|song|còn)(?![\wà-ỹđ])")
 _PRINCIPAL_TAKEN = re.compile(rf"lấy\s+((?:{_W}+\s*){{1,4}}?)\s+làm\s+(?:trung tâm|gốc|nền tảng|chủ thể|động lực)(?!{_W})")
 _PRINCIPAL_BEFORE = re.compile(rf"chủ yếu\s+(?:dựa vào|dựa trên|từ|do|bằng|là)\s+((?:{_W}+\s*){{1,4}})")
 _FILLER = frozenset(["trong", "đó", "thì", "mà", "là", "của", "các", "những", "định", "xác", "quyết", "nghị"])
@@ -47,6 +51,7 @@ class DirectionDifference:
     directive: str
     principal: bool = False  # "B là chủ yếu" against "A là chủ yếu": specific enough to need less shared wording
     cue: bool = False  # opposite cue words in matching clauses ("thu hẹp" / "tăng cường hợp tác quốc tế")
+    strong: bool = False  # the clause that turned shares most of its key terms (four at least) with the sentence's
 
 
 def _noun_use(folded: str, m: re.Match[str]) -> bool:
@@ -96,7 +101,7 @@ def _terms(clause: str) -> set[str]:
 def _negated(clause: str, other: set[str]) -> str:
     """The negation in `clause` of a word the other clause has ("không trực tiếp phụ trách" / "trực tiếp phụ
     trách"), or ""."""
-    for m in _NEGATION.finditer(clause):
+    for m in _CLAUSE_NEGATION.finditer(clause):
         after = re.findall(rf"{_W}+", clause[m.end() : m.end() + 30])[:2]
         if any(w in other for w in after):
             return m.group(1) + " " + " ".join(after)
@@ -114,21 +119,37 @@ def _windows(t: str) -> list[str]:
     return [", ".join(parts[i : i + n]) for n in (1, 2, 3) for i in range(len(parts) - n + 1)]
 
 
-def _principal(t: str) -> list[str]:
-    """Key terms of what the text calls principal ("nguồn lực nhà nước là chủ yếu" -> {nguồn, lực, nhà, nước})."""
+def _subject(t: str, at: int) -> tuple[list[str], list[str]]:
+    """The subject of a principal phrase at `at`: the words of its clause before the first "là" of an appositive
+    chain ("A là nhiệm vụ trọng tâm, là động lực chủ yếu" -> A), as (its last four key words, all of them)."""
+    clause = _SUBJECT_END.split(t[:at])[-1]
+    first = re.search(rf"(?<!{_W})là(?!{_W})", clause)
+    if first is not None and clause[first.end() :].strip(" ,"):
+        clause = clause[: first.start()]
+    words = [w for w in re.findall(rf"{_W}+", clause) if w not in _FILLER and w != "và" and not w.isdigit()]
+    return words[-4:], words
+
+
+def _principal_full(t: str) -> tuple[list[str], list[str]]:
+    """What the text calls principal: (key words, all the words of its subject)."""
     for m in _PRINCIPAL_AFTER.finditer(t):
-        words = [w for w in m.group(1).split() if w not in _FILLER]
-        if words:
-            return words[-4:]
+        short, full = _subject(t, m.start())
+        if short:
+            return short, full
     for m in _PRINCIPAL_TAKEN.finditer(t):  # "lấy doanh nghiệp làm trung tâm"
         words = [w for w in m.group(1).split() if w not in _FILLER]
         if words:
-            return words[:4]
+            return words[:4], words
     for m in _PRINCIPAL_BEFORE.finditer(t):
         words = [w for w in m.group(1).split() if w not in _FILLER]
         if words:
-            return words[:4]
-    return []
+            return words[:4], words
+    return [], []
+
+
+def _principal(t: str) -> list[str]:
+    """Key terms of what the text calls principal ("nguồn lực nhà nước là chủ yếu" -> {nguồn, lực, nhà, nước})."""
+    return _principal_full(t)[0]
 
 
 def has_principal(text: str) -> bool:
@@ -140,10 +161,11 @@ def direction_difference(statement: str, sentence: str) -> DirectionDifference |
     """How the statement's direction differs from the sentence's, or None. Each statement clause with a signal is
     set against the sentence clause sharing most of its key terms (half of them at least)."""
     s, e = fold_synonyms(statement), fold_synonyms(sentence)
-    p_mine, p_theirs = _principal(s), _principal(e)
+    (p_mine, f_mine), (p_theirs, f_theirs) = _principal_full(s), _principal_full(e)
     mine, theirs = set(p_mine), set(p_theirs)
     context = (_terms(s) & _terms(e)) - mine - theirs  # what both speak of, besides who is principal
-    if mine and theirs and (mine - theirs) and (theirs - mine) and len(context) >= 3:
+    # a subject one names in part ("chuyển đổi số" of "chuyển đổi số, phát triển khoa học …") is the same subject
+    if mine and theirs and (mine - set(f_theirs)) and (theirs - set(f_mine)) and len(context) >= 3:
         return DirectionDifference(" ".join(p_mine), " ".join(p_theirs), principal=True)
     e_clauses = [(c, _terms(c)) for c in _windows(e)]
     for clause in (c.strip() for part in _clauses(s) for c in _PURPOSE.split(part) if c.strip()):
@@ -156,18 +178,21 @@ def direction_difference(statement: str, sentence: str) -> DirectionDifference |
         s_signs, e_signs = _signs(clause), _signs(best[0])
         s_kinds = {x for x, _ in s_signs}
         e_kinds = {x for x, _ in e_signs}
+        shared = len(terms & best[1])
+        close = shared >= 3 and 3 * shared >= 2 * len(terms)
+        strong = close and shared >= 4
         if len(s_kinds) == 1 and len(e_kinds) == 1 and s_kinds != e_kinds:
-            return DirectionDifference(s_signs[0][1], e_signs[0][1], cue=True)
+            return DirectionDifference(s_signs[0][1], e_signs[0][1], cue=True, strong=strong)
         s_neg, e_neg = _negated(clause, best[1]), _negated(best[0], terms)
-        close = len(terms & best[1]) >= 3 and 3 * len(terms & best[1]) >= 2 * len(terms)
         if s_kinds == {-1} and not e_signs and not e_neg and close:
-            return DirectionDifference(s_signs[0][1], "")  # "hạn chế hợp tác công tư" against "Có cơ chế hợp tác công tư"
+            # "hạn chế hợp tác công tư" against "Có cơ chế hợp tác công tư"
+            return DirectionDifference(s_signs[0][1], "", strong=strong)
         if (s_kinds == {1} and e_neg and not e_signs) or (e_kinds == {1} and s_neg and not s_signs):
             # "cho phép soạn thảo …" against "Tuyệt đối không soạn thảo …"
-            return DirectionDifference(s_signs[0][1] if s_signs else s_neg, e_signs[0][1] if e_signs else e_neg)
-        shared = len(terms & best[1])
-        if bool(s_neg) != bool(e_neg) and not s_signs and not e_signs and shared >= 3 and 3 * shared >= 2 * len(terms):
-            return DirectionDifference(s_neg, e_neg)
+            said, said_there = s_signs[0][1] if s_signs else s_neg, e_signs[0][1] if e_signs else e_neg
+            return DirectionDifference(said, said_there, strong=strong)
+        if bool(s_neg) != bool(e_neg) and not s_signs and not e_signs and close:
+            return DirectionDifference(s_neg, e_neg, strong=strong)
     s_sign, s_cue = polarity(s)
     e_sign, e_cue = polarity(e)
     if s_sign and e_sign and s_sign != e_sign:

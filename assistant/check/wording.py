@@ -39,6 +39,12 @@ _SYNONYMS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("khoa học và công nghệ",), "khoa học, công nghệ"),
     (("chiếm trên", "chiếm hơn", "chiếm ít nhất"), "chiếm trên"),
     (("tư nhân", "ngoài nhà nước"), "tư nhân"),
+    (("giữ vai trò chủ yếu", "đóng vai trò chủ yếu"), "là chủ yếu"),
+    (("giữ vai trò chủ đạo", "đóng vai trò chủ đạo"), "là chủ đạo"),
+    (("giữ vai trò trung tâm", "đóng vai trò trung tâm"), "là trung tâm"),
+    (("giữ vai trò then chốt", "đóng vai trò then chốt"), "là then chốt"),
+    (("giữ vai trò quyết định", "đóng vai trò quyết định"), "là quyết định"),
+    (("kém hiệu quả", "thiếu hiệu quả"), "không hiệu quả"),
 )
 _SYN_RE = re.compile(
     rf"(?<!{_W})(" + "|".join(sorted((re.escape(v) for vs, _ in _SYNONYMS for v in vs), key=len, reverse=True)) + rf")(?!{_W})"
@@ -154,7 +160,13 @@ class Wording:
         return _SYN_RE.sub(lambda m: _SYN_MAP[m.group(1)], t)
 
 
+# the parts of composite abbreviations, written in capitals on their own ("phát triển KH,CN, ĐMST và CĐS")
+_PART_TOKEN = re.compile(r"(?<![\wÀ-ỹ&])(KH|CN|ĐMST|CĐS|KT|XH|GD|ĐT|NC)(?![\wÀ-ỹ&])")
+
+
 def fold_synonyms(text: str) -> str:
-    """Folded text with the qualifier and frequency synonyms in one form ("không dưới" -> "tối thiểu"), so that a
-    qualifier's "không" is not read as a negation."""
+    """Folded text with the parts of policy abbreviations written out and the qualifier and frequency synonyms in
+    one form ("không dưới" -> "tối thiểu"), so that a qualifier's "không" is not read as a negation and "KH,CN" is
+    the "khoa học, công nghệ" it stands for."""
+    text = _PART_TOKEN.sub(lambda m: _PARTS[fold(m.group(1))], text)
     return _SYN_RE.sub(lambda m: _SYN_MAP[m.group(1)], fold(text))
