@@ -93,6 +93,15 @@ def role_class(role: str) -> str:
     return role if role.startswith("task:") else ROLE_CLASS.get(role, "")
 
 
+_DOERS = frozenset({"lead", "monitor", "report"})
+
+
+def same_role(a: str, b: str) -> bool:
+    """Whether two role classes are one role in a task: equal, or both the body that does it ("chủ trì", "X phối
+    hợp với Y theo dõi", "theo dõi", "báo cáo", a task verb: "giao X theo dõi" is what "X phối hợp … theo dõi" says)."""
+    return a == b or all(c in _DOERS or c.startswith("task:") for c in (a, b))
+
+
 _TASK_VERBS = (
     "hướng dẫn|kiểm tra|giám sát|thẩm định|tổng hợp|xây dựng|ban hành|tổ chức|triển khai|rà soát|đôn đốc|quản lý|bố trí|"
     "nghiên cứu|đề xuất|sơ kết|tổng kết|đánh giá|chỉ đạo|cấp|phê duyệt|thành lập|hoàn thiện|trình"

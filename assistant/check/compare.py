@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from assistant.check.bodies import lead_role, role_class
+from assistant.check.bodies import lead_role, role_class, same_role
 from assistant.check.direction import adds_negation as adds_negation
 from assistant.check.direction import cue_span, direction_difference
 from assistant.check.direction import cue_terms as cue_terms
@@ -195,14 +195,14 @@ def _bodies(comp: Comparison, stated: list[Mention], directive: list[Mention]) -
     for m in stated:
         cls = role_class(m.role)
         same = [e for e in directive if same_body(m.value, e.value)]
-        if any(not cls or not e.role or role_class(e.role) == cls for e in same):
+        if any(not cls or not e.role or same_role(role_class(e.role), cls) for e in same):
             comp.matched += 1
-            if cls and any(role_class(e.role) == cls for e in same):
+            if cls and any(same_role(role_class(e.role), cls) for e in same):
                 comp.agreed.add("body")  # the same body in the same role; named without one is no agreement on it
             continue
         swapped = [
-            e for e in directive if role_class(e.role) == cls and not same_body(e.value, m.value)
-            and any(same_body(e.value, s.value) and s is not m and role_class(s.role) != cls for s in stated)
+            e for e in directive if same_role(role_class(e.role), cls) and not same_body(e.value, m.value)
+            and any(same_body(e.value, s.value) and s is not m and not same_role(role_class(s.role), cls) for s in stated)
         ]  # fmt: skip
         if same and swapped:  # "A chủ trì, phối hợp với B" against "B chủ trì, phối hợp với A"
             comp.differences.append(Difference("body", m.text, swapped[0].text))
@@ -212,7 +212,7 @@ def _bodies(comp: Comparison, stated: list[Mention], directive: list[Mention]) -
         if not cls or not all(any(same_body(s.value, e.value) for e in directive) for s in others):
             continue  # another body of the statement is not in the sentence: it may speak of something else
         rivals = [
-            e for e in directive if role_class(e.role) == cls and not any(same_body(e.value, s.value) for s in stated)
+            e for e in directive if same_role(role_class(e.role), cls) and not any(same_body(e.value, s.value) for s in stated)
         ]  # fmt: skip
         if rivals:
             comp.differences.append(Difference("body", m.text, rivals[0].text, m.start, m.end))

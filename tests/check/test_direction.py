@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.check.bodies import same_role
 from assistant.check.compare import compare
 from assistant.check.decide import Evidence, Thresholds, decide
 from assistant.check.direction import direction_difference, has_principal
@@ -83,3 +84,18 @@ def test_restriction_against_a_sentence_with_no_cue() -> None:
     turned = direction_difference("Chỉ cho phép thành lập tổ chức khoa học và công nghệ có vốn nhà nước tại Việt Nam.", sentence)
     assert turned is not None and turned.stated == "chỉ cho phép" and turned.strong
 
+
+def test_doers_of_one_task_share_a_role() -> None:
+    assert same_role("monitor", "lead") and same_role("task:kiểm tra", "lead") and same_role("report", "monitor")
+    assert not same_role("partner", "lead") and not same_role("recipient", "report") and not same_role("head", "lead")
+    sentence = (
+        "Văn phòng Trung ương Đảng phối hợp với Ban Kinh tế Trung ương theo dõi, kiểm tra, đánh giá kết quả thực hiện Nghị quyết."
+    )
+    swapped = compare(
+        "Nghị quyết giao Ban Tuyên giáo Trung ương theo dõi, kiểm tra, đánh giá kết quả thực hiện Nghị quyết.", sentence
+    )
+    assert [(d.kind, d.directive) for d in swapped.differences] == [("body", "Văn phòng Trung ương Đảng")]
+    same = compare(
+        "Nghị quyết giao Văn phòng Trung ương Đảng theo dõi, kiểm tra, đánh giá kết quả thực hiện Nghị quyết.", sentence
+    )
+    assert same.differences == [] and "body" in same.agreed
