@@ -23,9 +23,11 @@ from assistant.text.terms import STOPWORDS
 _W = r"[\wà-ỹđ]"
 NEG = ("hạn chế", "siết chặt", "nghiêm cấm", "cấm", "không cho phép", "không khuyến khích", "cắt giảm", "thu hẹp",
        "tạm dừng", "dừng", "ngừng", "loại bỏ", "xóa bỏ", "bãi bỏ", "không chấp nhận", "giảm dần", "giảm", "hạ", "tập trung hóa",
-       "thu hồi", "không thực hiện", "chấm dứt")  # fmt: skip
+       "thu hồi", "không thực hiện", "chấm dứt", "thắt chặt", "khống chế", "từ chối", "bác bỏ", "không ủng hộ",
+       "không được")  # fmt: skip
 POS = ("khuyến khích", "cho phép", "ưu đãi", "ưu tiên", "hỗ trợ", "đẩy mạnh", "tăng cường", "thúc đẩy", "mở rộng",
-       "chấp nhận", "tạo điều kiện", "tạo thuận lợi", "tăng dần", "tăng", "nâng", "duy trì", "phát huy")  # fmt: skip
+       "chấp nhận", "tạo điều kiện", "tạo thuận lợi", "tăng dần", "tăng", "nâng", "duy trì", "phát huy", "nới lỏng",
+       "ủng hộ")  # fmt: skip
 _NOT_CUES = re.compile(r"^(?:\s+(?:tầng|trưởng|cường))")  # "hạ tầng", "tăng trưởng": nouns, not a direction
 CUE = re.compile(rf"(?<!{_W})(" + "|".join(sorted(map(re.escape, NEG + POS), key=len, reverse=True)) + rf")(?!{_W})")
 _NOUN_USE = re.compile(r"(còn|những|các|nhiều|một số|khắc phục|mặt|điểm|yếu kém,?)\s*$")
