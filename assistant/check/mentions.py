@@ -27,17 +27,19 @@ _DATE = re.compile(
     r"|\b(?:ngày\s+)?(\d{1,2})\s+tháng\s+(\d{1,2})\s*(?:năm|,|/)\s*((?:19|20)\d{2})\b"
     r"|\btháng\s+(\d{1,2})\s*(?:/|-|năm)\s*((?:19|20)\d{2})\b"
     r"|(?<![\d/.,])(\d{1,2})/((?:19|20)\d{2})(?![\d/])"
-    r"|\bquý\s+(I{1,3}|IV|[1-4])\s*(?:/|-|năm)\s*((?:19|20)\d{2})\b"
-    r"|\b(3|ba|6|sáu)\s+tháng\s+(?:đầu|cuối)\s+năm\s+((?:19|20)\d{2})\b"
+    r"|\b(?:quý\s+|Q)(I{1,3}|IV|[1-4])\s*(?:/|-|năm)\s*((?:19|20)\d{2})\b"
+    r"|\b(3|ba|6|sáu|nửa)\s+(?:tháng\s+)?(?:đầu|cuối)\s+năm\s+((?:19|20)\d{2})\b"
+    r"|\b(cuối)\s+năm\s+((?:19|20)\d{2})\b"
 )
 _QUARTERS = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _PERIOD = re.compile(
-    r"(?i)\b(?:hằng|hàng|mỗi|từng)\s+(quý|tháng|năm|tuần)\b|(?<=định kỳ )(\d+|sáu|ba|hai)\s+(tháng|năm|quý)\b"
-    r"|\b(\d+|sáu|ba|hai)\s+(tháng|năm)\s*(?:(?:một|1)\s+lần|/\s*lần)\b"
+    r"(?i)\b(?:hằng|hàng|mỗi|từng|theo(?=\s+(?:quý|tháng|tuần)\b))\s+(quý|tháng|năm|tuần)(?:\s+(?:một|1)\s+lần)?\b"
+    r"|(?<=định kỳ )(\d+|sáu|ba|hai|nửa)\s+(tháng|năm|quý)\b"
+    r"|\b(\d+|sáu|ba|hai|nửa)\s+(tháng|năm)\s*(?:(?:một|1)\s+lần|/\s*lần)\b"
     r"|\b(?:sau\s+)?mỗi\s+(\d+|sáu|ba|hai|năm|mười)\s+(tháng|năm)\b|(?<=sơ kết )(\d+|ba|năm|mười)\s+(năm)\b"
     r"|(?<=tổng kết )(\d+|ba|năm|mười)\s+(năm)\b"
 )
-_WORD_NUMBERS = {"hai": 2, "ba": 3, "năm": 5, "sáu": 6, "mười": 10}
+_WORD_NUMBERS = {"nửa": 0.5, "hai": 2, "ba": 3, "năm": 5, "sáu": 6, "mười": 10}
 _REPORTING = re.compile(r"(?i)báo cáo|sơ kết|tổng kết")
 _NUM = r"\d+(?:[.,]\d+)*"
 _PERCENT = re.compile(rf"({_NUM})(?:\s*[-–]\s*({_NUM}))?\s*(?:%|phần trăm)")
@@ -51,7 +53,11 @@ _BOUNDS = (
     ("max", r"tối đa|không quá|không vượt quá|dưới|không cao hơn|nhiều nhất|chỉ|chưa đến|chưa tới|chưa quá"),
     ("approx", r"khoảng|xấp xỉ|gần|chừng|độ"),
 )
-_BOUND_BEFORE = [(b, re.compile(rf"(?i)(?<![\wÀ-ỹ])(?:{words})(?:\s+(?:mức|bằng|là))?\s*$")) for b, words in _BOUNDS]
+# the qualifier may stand before the verb of the figure ("tối thiểu phải đạt 30%", "không dưới mức 2%")
+_BOUND_BEFORE = [
+    (b, re.compile(rf"(?i)(?<![\wÀ-ỹ])(?:{words})(?:\s+(?:phải\s+)?(?:đạt|chiếm|ở mức|mức|bằng|là))?\s*$"))
+    for b, words in _BOUNDS
+]
 _BOUND_AFTER = re.compile(r"(?i)^\s*(?:%\s*)?(?:trở lên|trở xuống)")
 _WORD_COUNT = re.compile(r"(?i)(?<![\wÀ-ỹ])(một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)(?=\s+lần(?![\wÀ-ỹ]))")
 _COUNTS = {"một": 1, "hai": 2, "ba": 3, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9, "mười": 10}
@@ -124,10 +130,13 @@ def _dates(text: str, out: list[Mention], used: list[tuple[int, int]]) -> None:
         if g[10]:
             _take(out, used, text, "date", f"{g[11]}-q{_QUARTERS[g[10].lower()]}", m.start(), m.end())
             continue
-        if g[12]:  # "6 tháng đầu năm 2025": the first half; "3 tháng cuối năm": the last quarter
+        if g[12]:  # "6 tháng (nửa) đầu năm 2025": the first half; "3 tháng cuối năm": the last quarter
             late = "cuối" in m.group(0)
-            part = f"h{2 if late else 1}" if g[12] in ("6", "sáu") else f"q{4 if late else 1}"
+            part = f"h{2 if late else 1}" if g[12].lower() in ("6", "sáu", "nửa") else f"q{4 if late else 1}"
             _take(out, used, text, "date", f"{g[13]}-{part}", m.start(), m.end())
+            continue
+        if g[14]:  # "cuối năm 2025": its last month
+            _take(out, used, text, "date", f"{g[15]}-12", m.start(), m.end())
             continue
         if g[0] or g[3]:
             d, mo, y = (g[0], g[1], g[2]) if g[0] else (g[3], g[4], g[5])
