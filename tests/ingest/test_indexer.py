@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import random
 import re
-import select
+import selectors
 import shutil
 import signal
 import subprocess
@@ -401,10 +401,11 @@ def _run_and_kill(index: Path, corpus: Path, trial: KillTrial) -> None:
     )
     assert proc.stdout is not None
     deadline = time.monotonic() + 60
+    watch = selectors.DefaultSelector()  # epoll: no limit on the descriptor's number, unlike select()
+    watch.register(proc.stdout, selectors.EVENT_READ)
     try:
         while time.monotonic() < deadline:
-            ready, _, _ = select.select([proc.stdout], [], [], 1.0)
-            if not ready:
+            if not watch.select(1.0):
                 continue
             line = proc.stdout.readline().strip()
             if not line:  # the child ended
@@ -419,6 +420,7 @@ def _run_and_kill(index: Path, corpus: Path, trial: KillTrial) -> None:
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
+        watch.close()
         proc.stdout.close()
     assert trial.reached.startswith(("file", "done")), f"child failed before ingesting: {trial}"
 
