@@ -3,6 +3,7 @@ role checks; every login, failure and logout on record."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,11 +14,12 @@ from tests.api.conftest import ANSWERABLE, Office, make_office, make_pipeline
 
 
 @pytest.fixture
-def office_fresh(tmp_path: Path) -> Office:
+def office_fresh(tmp_path: Path) -> Iterator[Office]:
     pipe = make_pipeline(tmp_path)
     office = make_office(pipe)
     office.service.users.set_password("analyst", "mật khẩu đủ dài")
-    return office
+    yield office
+    pipe.close()
 
 
 @pytest.mark.parametrize(

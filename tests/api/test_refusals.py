@@ -4,6 +4,7 @@ known, the route and the reason; a flood of them is bounded; `assistant audit sh
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +18,13 @@ from tests.api.conftest import NOTICE, Office, make_office, make_pipeline, uploa
 
 
 @pytest.fixture
-def office_fresh(tmp_path: Path) -> Office:
+def office_fresh(tmp_path: Path) -> Iterator[Office]:
     pipe = make_pipeline(tmp_path, max_file_mb=0.001)
     office = make_office(pipe)
     with office.client("admin") as admin:
         assert upload(admin, "mat.md", NOTICE.encode(), level="mật").status_code == 201
-    return office
+    yield office
+    pipe.close()
 
 
 def refusals(office: Office) -> list[dict[str, Any]]:
