@@ -32,7 +32,7 @@ from tests.fakes import HashEmbedder, ScriptedGenerator
 M1 = "Nghị quyết xác định người đứng đầu cấp ủy chỉ phối hợp, cấp phó chịu trách nhiệm về kết quả chuyển đổi số tại địa phương."
 R = "Kinh tế số chiếm 30% GRDP của tỉnh vào năm 2030."
 M2 = "Người dân và doanh nghiệp chỉ thụ hưởng kết quả chuyển đổi số; cơ quan nhà nước quyết định mọi việc trong tỉnh."
-M3 = "Dữ liệu là tài nguyên thứ yếu; an toàn, an ninh mạng có thể tách rời khỏi quá trình chuyển đổi số của tỉnh."
+M3 = "Dữ liệu là tài nguyên thứ yếu; an toàn, an ninh mạng là việc riêng của ngành công an trong tỉnh."
 S = "Tỉnh Hòa Lâm xây dựng 12 trạm sạc xe điện công cộng tại các huyện miền núi trong năm 2026."
 DRAFT = f"# BÁO CÁO kết quả thực hiện Nghị quyết số 15-NQ/TU\n\n{M1}\n\n{R}\n\n{M2}\n\n{M3}\n"
 LABELS = {"bao nhiêu phần trăm": "ask", "chỉ phối hợp": "M1", "30% GRDP": "R", "thụ hưởng": "M2", "thứ yếu": "M3"}
