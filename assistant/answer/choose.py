@@ -30,6 +30,7 @@ from pathlib import Path
 
 from assistant.answer.cite import numbers
 from assistant.answer.evidence import asks_for_quantity, gives_quantity
+from assistant.answer.prompt import read_template
 from assistant.answer.units import Unit, render_units
 from assistant.text.normalize import plain_text
 from assistant.text.terms import key_terms
@@ -48,10 +49,7 @@ class ChooseTemplates:
     @classmethod
     def load(cls, folder: Path, version: str = "v1") -> ChooseTemplates:
         def read(name: str) -> str:
-            path = folder / f"choose.{version}.{name}"
-            if not path.exists():
-                raise FileNotFoundError(f"prompt template missing: {path}")
-            return path.read_text("utf-8").strip()
+            return read_template(folder, f"choose.{version}.{name}")
 
         examples = tuple((read(f"{n}_user.txt"), read(f"{n}_assistant.json")) for n in ("example2", "example"))
         return cls(read("system.txt"), examples, read("user.txt"))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.answer import choose
+from assistant.answer.prompt import read_template
 from assistant.answer.units import Unit
 from assistant.text.normalize import plain_text
 from assistant.types import ChatMessage, Generator, Hit
@@ -29,10 +30,7 @@ class PointwiseTemplates:
     @classmethod
     def load(cls, folder: Path, version: str = "v1") -> PointwiseTemplates:
         def read(name: str) -> str:
-            path = folder / f"pointwise.{version}.{name}"
-            if not path.exists():
-                raise FileNotFoundError(f"prompt template missing: {path}")
-            return path.read_text("utf-8").strip()
+            return read_template(folder, f"pointwise.{version}.{name}")
 
         return cls(read("system.txt"), read("user.txt"))
 
@@ -77,9 +75,7 @@ def decide(units: list[Unit], yes: list[float], question: str, *, weight: float,
     first = order[0]
     ids = [first + 1]
     if choose.asks_several(question):
-        ids += [
-            i + 1 for i in order[1:] if yes[i] >= threshold and units[i].coverage >= 0.5 * units[first].coverage
-        ][:2]
+        ids += [i + 1 for i in order[1:] if yes[i] >= threshold and units[i].coverage >= 0.5 * units[first].coverage][:2]
     return Choice(ids, top)
 
 

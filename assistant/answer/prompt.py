@@ -39,6 +39,14 @@ ANSWER_SCHEMA: dict[str, object] = {
 }
 
 
+def read_template(folder: Path, name: str) -> str:
+    """One prompt template file of `folder`, stripped; a missing one is an error naming its path."""
+    path = folder / name
+    if not path.exists():
+        raise FileNotFoundError(f"prompt template missing: {path}")
+    return path.read_text("utf-8").strip()
+
+
 @dataclass(frozen=True)
 class Templates:
     system: str
@@ -50,10 +58,7 @@ class Templates:
     @classmethod
     def load(cls, folder: Path, version: str = "v1") -> Templates:
         def read(name: str) -> str:
-            path = folder / f"answer.{version}.{name}"
-            if not path.exists():
-                raise FileNotFoundError(f"prompt template missing: {path}")
-            return path.read_text("utf-8").strip()
+            return read_template(folder, f"answer.{version}.{name}")
 
         return cls(
             system=read("system.txt"),

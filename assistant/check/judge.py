@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.answer.cite import numbers
+from assistant.answer.prompt import read_template
 from assistant.check.compare import polarity
 from assistant.check.results import VERDICTS, Verdict
 from assistant.text.normalize import fold
@@ -45,10 +46,7 @@ class CheckTemplates:
     @classmethod
     def load(cls, folder: Path, version: str = "v1") -> CheckTemplates:
         def read(name: str) -> str:
-            path = folder / f"check.{version}.{name}"
-            if not path.exists():
-                raise FileNotFoundError(f"prompt template missing: {path}")
-            return path.read_text("utf-8").strip()
+            return read_template(folder, f"check.{version}.{name}")
 
         return cls(read("system.txt"), read("user.txt"), read("rewrite.txt"), version)
 
