@@ -6,53 +6,24 @@ The generator is scripted; everything else (Chroma, BM25, catalog, loaders) is r
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Literal
+from typing import Any
 
 import pytest
 
 from assistant.answer.answerer import REFUSAL, Answerer, Turn, resolve_follow_up
 from assistant.answer.prompt import ANSWER_SCHEMA
 from assistant.pipeline import Pipeline
-from assistant.settings import Settings
 from assistant.text.normalize import match_key
 from assistant.types import Answer, Hit
-from tests.fakes import HashEmbedder, ScriptedGenerator
+from tests.answer.conftest import MakePipe
 
 GRDP_Q = "Nghị quyết 15 đặt mục tiêu chi cho nghiên cứu và phát triển đến năm 2030 là bao nhiêu phần trăm GRDP?"
 UNANSWERABLE_Q = "Sản lượng cà phê xuất khẩu của tỉnh đạt bao nhiêu tấn?"
 
-MakePipe = Callable[..., tuple[Pipeline, ScriptedGenerator]]
-
-
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Path:
-    root = tmp_path_factory.mktemp("answer")
-    p = Pipeline(Settings(index_dir=root / "idx", model_dir=root / "models", answer_mode="extractive"), embedder=HashEmbedder())
-    reports = p.ingest([sample_dir])
-    p.close()
-    assert [r.status for r in reports] == ["added"] * 5, reports
-    return root / "idx"
-
 
 @pytest.fixture
-def make_pipe(index_dir: Path, tmp_path: Path) -> Iterator[MakePipe]:
-    made: list[Pipeline] = []
-
-    def make(outputs: list[str], mode: Literal["copy", "extractive"] = "copy") -> tuple[Pipeline, ScriptedGenerator]:
-        gen = ScriptedGenerator(outputs)
-        p = Pipeline(
-            Settings(index_dir=index_dir, model_dir=tmp_path / "models", answer_mode=mode),
-            embedder=HashEmbedder(),
-            generator=gen,
-        )
-        made.append(p)
-        return p, gen
-
-    yield make
-    for p in made:
-        p.close()
+def answer_settings() -> dict[str, Any]:
+    return {"answer_mode": "copy"}
 
 
 def _grdp_sentence(hit: Hit) -> str:
@@ -170,7 +141,7 @@ def test_missing_named_document_is_refused_with_note(make_pipe: MakePipe) -> Non
 
 
 def test_extractive_mode_needs_no_generator(make_pipe: MakePipe) -> None:
-    p, gen = make_pipe([], mode="extractive")
+    p, gen = make_pipe([], answer_mode="extractive")
     answer = p.answerer.ask(GRDP_Q)
     assert answer.mode == "extractive"
     _assert_citations_verified(p, answer)
@@ -221,7 +192,7 @@ def test_follow_up_resolution() -> None:
 
 
 def test_follow_up_is_searched_with_previous_question(make_pipe: MakePipe) -> None:
-    p, _ = make_pipe([], mode="extractive")
+    p, _ = make_pipe([], answer_mode="extractive")
     answerer: Answerer = p.answerer
     first = "Nghị quyết 15 đặt mục tiêu kinh tế số đến năm 2030 là bao nhiêu?"
     prev = Turn(first, answerer.ask(first))

@@ -6,8 +6,6 @@ The generator is scripted (its `choose` probabilities too); Chroma, BM25, the ca
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
@@ -15,41 +13,14 @@ from assistant.answer import choose
 from assistant.answer.answerer import REFUSAL
 from assistant.answer.units import Unit, build_units, shown_units
 from assistant.pipeline import Pipeline
-from assistant.settings import Settings
 from assistant.text.normalize import match_key
 from assistant.text.terms import key_terms
 from assistant.types import Answer
-from tests.fakes import HashEmbedder, ScriptedGenerator
+from tests.answer.conftest import MakePipe
+from tests.fakes import ScriptedGenerator
 
 GRDP_Q = "Nghị quyết 15 đặt mục tiêu chi cho nghiên cứu và phát triển đến năm 2030 là bao nhiêu phần trăm GRDP?"
 REPLY = "Đến năm 2030, tổng chi cho nghiên cứu khoa học và phát triển công nghệ đạt 1,5% GRDP."
-
-MakePipe = Callable[..., tuple[Pipeline, ScriptedGenerator]]
-
-
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Path:
-    root = tmp_path_factory.mktemp("choose")
-    p = Pipeline(Settings(index_dir=root / "idx", model_dir=root / "models", answer_mode="extractive"), embedder=HashEmbedder())
-    assert [r.status for r in p.ingest([sample_dir])] == ["added"] * 5
-    p.close()
-    return root / "idx"
-
-
-@pytest.fixture
-def make_pipe(index_dir: Path, tmp_path: Path) -> Iterator[MakePipe]:
-    made: list[Pipeline] = []
-
-    def make(outputs: list[str], choices: list[dict[str, float] | None] | None = None) -> tuple[Pipeline, ScriptedGenerator]:
-        gen = ScriptedGenerator(outputs, choices=choices or [])
-        s = Settings(index_dir=index_dir, model_dir=tmp_path / "models", answer_mode="choose")
-        p = Pipeline(s, embedder=HashEmbedder(), generator=gen)
-        made.append(p)
-        return p, gen
-
-    yield make
-    for p in made:
-        p.close()
 
 
 def _shown(p: Pipeline, question: str) -> list[Unit]:

@@ -6,44 +6,19 @@ The generator is scripted (its P("Có") per unit too); Chroma, BM25, the catalog
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from typing import Any
 
 import pytest
 
 from assistant.answer import choose, pointwise
 from assistant.answer.units import Unit
-from assistant.pipeline import Pipeline
-from assistant.settings import Settings
+from tests.answer.conftest import MakePipe
 from tests.answer.test_choose import GRDP_Q, REPLY, _assert_quotes_are_passages_own_words, _grdp_id, _shown
-from tests.fakes import HashEmbedder, ScriptedGenerator
-
-MakePipe = Callable[..., tuple[Pipeline, ScriptedGenerator]]
-
-
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Path:
-    root = tmp_path_factory.mktemp("pointwise")
-    p = Pipeline(Settings(index_dir=root / "idx", model_dir=root / "models", answer_mode="extractive"), embedder=HashEmbedder())
-    assert [r.status for r in p.ingest([sample_dir])] == ["added"] * 5
-    p.close()
-    return root / "idx"
 
 
 @pytest.fixture
-def make_pipe(index_dir: Path, tmp_path: Path) -> Iterator[MakePipe]:
-    made: list[Pipeline] = []
-
-    def make(outputs: list[str], choices: list[dict[str, float] | None] | None = None) -> tuple[Pipeline, ScriptedGenerator]:
-        gen = ScriptedGenerator(outputs, choices=choices or [])
-        s = Settings(index_dir=index_dir, model_dir=tmp_path / "models", answer_mode="choose", choice_scoring="pointwise")
-        p = Pipeline(s, embedder=HashEmbedder(), generator=gen)
-        made.append(p)
-        return p, gen
-
-    yield make
-    for p in made:
-        p.close()
+def answer_settings() -> dict[str, Any]:
+    return {"answer_mode": "choose", "choice_scoring": "pointwise"}
 
 
 def _yes(p: float) -> dict[str, float]:
