@@ -105,6 +105,12 @@ class Decision:
     top: float  # the model's highest probability of any unit (1.0 without probabilities)
 
 
+def score_shares(units: list[Unit]) -> list[float]:
+    """Each unit's score over the best unit's (0 for a negative score, or when no score is positive)."""
+    best = max((u.score for u in units), default=0.0)
+    return [max(u.score, 0.0) / best if best > 0 else 0.0 for u in units]
+
+
 def decide(units: list[Unit], probs: dict[str, float] | None, *, weight: float) -> Decision:
     """Combine the model's probability of each id with the units' own scores.
 
@@ -113,8 +119,7 @@ def decide(units: list[Unit], probs: dict[str, float] | None, *, weight: float) 
     """
     if not units:
         return Decision(0, 1.0, 0.0)
-    best = max(u.score for u in units)
-    share = [max(u.score, 0.0) / best if best > 0 else 0.0 for u in units]
+    share = score_shares(units)
     if not probs:
         return Decision(1 + max(range(len(units)), key=lambda i: share[i]), 0.0, 1.0)
     total = sum(probs.values()) or 1.0
@@ -180,6 +185,15 @@ def converse(
         found = [int(i) for i in re.findall(r"\d+", tail) if 1 <= int(i) <= n]
         ids += extras(found, units, decision.first, probs)
     yield ("units", ids)
+    prose = yield from write_answer(gen, messages, ids, units)
+    return Outcome(ids, prose)
+
+
+def write_answer(
+    gen: Generator, messages: list[ChatMessage], ids: list[int], units: list[Unit]
+) -> Steps[tuple[str, object], None, str]:
+    """The answer written after the chosen units' words (`evidence_prefix`), under `ANSWER_GRAMMAR`: yields
+    ("token", piece) for the prefix and each generated piece; returns the prose ("" when unreadable)."""
     prefix = evidence_prefix(ids, units)
     yield ("token", prefix)
     pieces: list[str] = []
@@ -190,7 +204,7 @@ def converse(
         _, prose = parse_reply(prefix + "".join(pieces))
     except ValueError:
         prose = ""
-    return Outcome(ids, prose)
+    return prose
 
 
 def _in_one_go(

@@ -68,8 +68,7 @@ def decide(units: list[Unit], yes: list[float], question: str, *, weight: float,
     top = max(yes, default=0.0)
     if not units or (top < threshold and not sure):
         return Choice([], top)
-    best = max(u.score for u in units)
-    share = [max(u.score, 0.0) / best if best > 0 else 0.0 for u in units]
+    share = choose.score_shares(units)
     combined = [weight * y + (1 - weight) * s for y, s in zip(yes, share, strict=True)]
     order = sorted(range(len(units)), key=lambda i: -combined[i])
     first = order[0]
@@ -95,14 +94,5 @@ def converse(
     yield ("units", choice.ids)
     chosen = [units[i - 1] for i in choice.ids]
     messages = choose.build_messages(answer_tpl, question, chosen, hits)
-    prefix = choose.evidence_prefix(list(range(1, len(chosen) + 1)), chosen)
-    yield ("token", prefix)
-    pieces: list[str] = []
-    for piece in gen.stream(messages, prefix=prefix, grammar=choose.ANSWER_GRAMMAR):
-        pieces.append(piece)
-        yield ("token", piece)
-    try:
-        _, prose = choose.parse_reply(prefix + "".join(pieces))
-    except ValueError:
-        prose = ""
+    prose = yield from choose.write_answer(gen, messages, list(range(1, len(chosen) + 1)), chosen)
     return choose.Outcome(choice.ids, prose)
